@@ -1,0 +1,5 @@
+"""Allow ``python -m svcforge``."""
+
+from svcforge.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Helpers shared by svcforge's tests: rendering variants and finding validators."""

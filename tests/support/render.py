@@ -1,0 +1,47 @@
+"""Render template variants from the working tree, each distinct answer set once per session."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE_ANSWERS: dict[str, Any] = yaml.safe_load((ROOT / "example-answers.yml").read_text())
+
+_CACHE: dict[str, Path] = {}
+_BASE = Path(tempfile.mkdtemp(prefix="svcforge-renders-"))
+
+
+def answers(**overrides: Any) -> dict[str, Any]:
+    """The canonical answers with ``overrides`` applied."""
+    data = dict(EXAMPLE_ANSWERS)
+    data.update(overrides)
+    return data
+
+
+def render_to(dst: Path, **overrides: Any) -> Path:
+    """Render into ``dst`` (a new directory) through svcforge's generator and return it."""
+    from svcforge.generate import render
+
+    render(answers(**overrides), dst)
+    return dst
+
+
+def variant(**overrides: Any) -> Path:
+    """Render (once per process) and return the generated repo for these answers.
+
+    Callers must treat the directory as read-only; copy it first to change it.
+    """
+    key = hashlib.sha256(json.dumps(answers(**overrides), sort_keys=True).encode()).hexdigest()[:16]
+    if key not in _CACHE:
+        dst = _BASE / key
+        if dst.exists():
+            shutil.rmtree(dst)
+        _CACHE[key] = render_to(dst, **overrides)
+    return _CACHE[key]
