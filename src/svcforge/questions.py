@@ -1,0 +1,361 @@
+"""Questions read from copier.yml: types, choices, defaults, `when` and validators.
+
+copier.yml is the single source of truth; nothing here names a question. Values are
+rendered with the same Jinja setup Copier uses (sandbox, Ansible core filters, strict
+undefined), so a rule means the same thing in the wizard, in `--data` and in plain Copier.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from svcforge.errors import AnswerError
+
+# Keys Copier understands in a question and in the settings (without the leading "_").
+QUESTION_KEYS = frozenset(
+    {
+        "type",
+        "help",
+        "default",
+        "choices",
+        "when",
+        "validator",
+        "multiselect",
+        "secret",
+        "placeholder",
+        "qmark",
+        "multiline",
+    }
+)
+SETTING_KEYS = frozenset(
+    {
+        "answers_file",
+        "envops",
+        "exclude",
+        "external_data",
+        "jinja_extensions",
+        "message_after_copy",
+        "message_after_update",
+        "message_before_copy",
+        "message_before_update",
+        "migrations",
+        "min_copier_version",
+        "preserve_symlinks",
+        "secret_questions",
+        "skip_if_exists",
+        "skip_tasks",
+        "subdirectory",
+        "tasks",
+        "templates_suffix",
+    }
+)
+TYPES = frozenset({"str", "int", "float", "bool", "json", "yaml"})
+
+_SECTION_RE = re.compile(r"^#\s*PROMPT:\s*(?P<name>[^-]+?)\s*-*\s*$")
+_TRUE = {"y", "yes", "t", "true", "on", "1"}
+_FALSE = {"n", "no", "f", "false", "off", "0", ""}
+
+
+class ConfigError(ValueError):
+    """copier.yml holds something Copier would not understand."""
+
+
+@cache
+def _jinja_env() -> Any:
+    # Copier's own setup: sandbox, Ansible core filters (regex_search...), strict undefined.
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(
+        extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+@cache
+def _compiled(source: str) -> Any:
+    return _jinja_env().from_string(source)
+
+
+def render_value(value: Any, context: Mapping[str, Any]) -> Any:
+    """Render a Jinja string against ``context``; other values pass through."""
+    if not isinstance(value, str) or ("{{" not in value and "{%" not in value):
+        return value
+    return _compiled(value).render(**context)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One choice of a question.
+
+    Attributes:
+        title: What the wizard shows.
+        value: What the answer becomes.
+    """
+
+    title: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question of copier.yml.
+
+    Attributes:
+        name: The answer's variable name.
+        type: Copier type name (str, int, float, bool, json, yaml).
+        help: Help text, saying where the value ends up.
+        default: Raw default (may be a Jinja template); None when absent.
+        has_default: Whether copier.yml gives a default.
+        choices: Allowed values, if restricted.
+        when: Raw `when` (a bool or a Jinja template).
+        validator: Raw validator template; renders to an error message or nothing.
+        section: Heading of the copier.yml `# PROMPT: <section>` banner above it.
+        secret: Whether the answer is hidden and not stored.
+    """
+
+    name: str
+    type: str = "str"
+    help: str = ""
+    default: Any = None
+    has_default: bool = False
+    choices: tuple[Choice, ...] = ()
+    when: Any = True
+    validator: str = ""
+    section: str = ""
+    secret: bool = False
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def computed(self) -> bool:
+        """A value derived by the template and never asked (`when: false`)."""
+        return self.when is False
+
+    def is_asked(self, answers: Mapping[str, Any]) -> bool:
+        """Whether the question applies given the answers so far."""
+        if isinstance(self.when, bool):
+            return self.when
+        return _to_bool(render_value(self.when, answers))
+
+    def rule_summary(self) -> str:
+        """One line naming the rule for `svcforge questions` (choices or validator)."""
+        if self.choices:
+            return "one of: " + ", ".join(str(c.value) for c in self.choices)
+        return "see validator" if self.validator else ""
+
+    def default_value(self, answers: Mapping[str, Any]) -> Any:
+        """The default rendered against the answers so far and cast to the type."""
+        if not self.has_default:
+            return None
+        return self.cast(render_value(self.default, answers))
+
+    def cast(self, value: Any) -> Any:
+        """Convert a raw answer (often text) to this question's type, like Copier."""
+        if self.type == "int":
+            if isinstance(value, bool):
+                raise ValueError("must be a whole number")
+            try:
+                return int(value)
+            except (TypeError, ValueError):
+                raise ValueError("must be a whole number") from None
+        if self.type == "float":
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                raise ValueError("must be a number") from None
+        if self.type == "bool":
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in _TRUE:
+                return True
+            if text in _FALSE:
+                return False
+            raise ValueError("must be yes or no")
+        if self.type in {"yaml", "json"}:
+            if isinstance(value, str):
+                try:
+                    return yaml.safe_load(value)
+                except yaml.YAMLError:
+                    raise ValueError(f"must be valid {self.type.upper()}") from None
+            return value
+        if value is None:
+            return ""
+        return value if isinstance(value, str) else str(value)
+
+    def check(self, value: Any, answers: Mapping[str, Any]) -> Any:
+        """Cast and validate ``value``; return it or raise ValueError naming the rule."""
+        cast = self.cast(value)
+        if self.choices:
+            allowed = [self.cast(c.value) for c in self.choices]
+            if cast not in allowed:
+                raise ValueError("must be one of: " + ", ".join(str(a) for a in allowed))
+        if self.validator:
+            message = str(render_value(self.validator, {**answers, self.name: cast})).strip()
+            if message:
+                raise ValueError(message)
+        return cast
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in _TRUE
+
+
+def _sections(text: str) -> dict[str, str]:
+    """Map each top-level key to the `# PROMPT: <section>` banner above it."""
+    current = ""
+    result: dict[str, str] = {}
+    for line in text.splitlines():
+        banner = _SECTION_RE.match(line)
+        if banner:
+            current = banner.group("name").strip()
+        elif line and not line[0].isspace() and not line.startswith("#") and ":" in line:
+            result[line.split(":", 1)[0].strip()] = current
+    return result
+
+
+def _choices(raw: Any) -> tuple[Choice, ...]:
+    if not raw:
+        return ()
+    if isinstance(raw, Mapping):
+        return tuple(Choice(str(title), value) for title, value in raw.items())
+    if isinstance(raw, Iterable) and not isinstance(raw, str):
+        return tuple(Choice(str(value), value) for value in raw)
+    raise ConfigError("choices must be a list or a mapping")
+
+
+def parse_config(text: str) -> tuple[dict[str, Any], list[Question]]:
+    """Split copier.yml text into settings and questions, rejecting unknown keys."""
+    data = yaml.safe_load(text) or {}
+    if not isinstance(data, Mapping):
+        raise ConfigError("copier.yml must be a mapping")
+    sections = _sections(text)
+    settings: dict[str, Any] = {}
+    questions: list[Question] = []
+    for key, value in data.items():
+        if key.startswith("_"):
+            if key[1:] not in SETTING_KEYS:
+                raise ConfigError(f"unknown Copier setting {key!r}")
+            settings[key[1:]] = value
+            continue
+        spec = value if isinstance(value, Mapping) else {"default": value}
+        unknown = set(spec) - QUESTION_KEYS
+        if unknown:
+            raise ConfigError(f"question {key!r} has unknown keys: {', '.join(sorted(unknown))}")
+        type_name = spec.get("type", "str")
+        if type_name not in TYPES:
+            raise ConfigError(f"question {key!r} has unknown type {type_name!r}")
+        questions.append(
+            Question(
+                name=key,
+                type=type_name,
+                help=str(spec.get("help", "")).strip(),
+                default=spec.get("default"),
+                has_default="default" in spec,
+                choices=_choices(spec.get("choices")),
+                when=spec.get("when", True),
+                validator=str(spec.get("validator", "")),
+                section=sections.get(key, ""),
+                secret=bool(spec.get("secret", False)),
+                raw=spec,
+            )
+        )
+    return settings, questions
+
+
+@cache
+def load(path: Path | None = None) -> tuple[Question, ...]:
+    """Questions of the bundled copier.yml (or ``path``), in order."""
+    from svcforge.template import copier_yml
+
+    _, questions = parse_config((path or copier_yml()).read_text())
+    return tuple(questions)
+
+
+def by_name(questions: Iterable[Question]) -> dict[str, Question]:
+    """Index questions by name."""
+    return {q.name: q for q in questions}
+
+
+def check_known(data: Mapping[str, Any], questions: Iterable[Question], sources: Mapping[str, str]) -> None:
+    """Reject answers for unknown or computed questions."""
+    index = by_name(questions)
+    for key in data:
+        question = index.get(key)
+        if question is None:
+            raise AnswerError(key, "is not a question of this template", source=sources.get(key, ""))
+        if question.computed:
+            raise AnswerError(
+                key, "is derived by the template and cannot be set", source=sources.get(key, "")
+            )
+
+
+def resolve(
+    data: Mapping[str, Any],
+    *,
+    sources: Mapping[str, str] | None = None,
+    questions: Iterable[Question] | None = None,
+    use_defaults: bool = True,
+    base: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Answer every question without prompting, in copier.yml order.
+
+    Given answers are cast and validated; the rest take their defaults (when
+    ``use_defaults``); a question with neither is an error. Computed values are
+    included so later rules can use them.
+
+    Args:
+        data: Answers given (by flag, --data or --data-file).
+        sources: Where each answer came from, to name it in errors.
+        questions: Questions to resolve (default: the bundled copier.yml).
+        use_defaults: Fill unanswered questions with their defaults.
+        base: Earlier answers (an update's answers file) used before defaults.
+
+    Raises:
+        AnswerError: An answer breaks its rule, or a required answer is missing.
+    """
+    sources = sources or {}
+    qs = list(questions if questions is not None else load())
+    check_known(data, qs, sources)
+    answers: dict[str, Any] = {}
+    for question in qs:
+        name = question.name
+        if question.computed:
+            answers[name] = question.default_value(answers)
+            continue
+        if not question.is_asked(answers):
+            if question.has_default:
+                answers[name] = question.default_value(answers)
+            continue
+        if name in data or (base is not None and name in base):
+            value = data[name] if name in data else (base or {})[name]
+            source = sources.get(name, "") if name in data else "the answers file"
+        elif use_defaults and question.has_default:
+            value, source = question.default_value(answers), "the default"
+        else:
+            raise AnswerError(name, "an answer is required (no default exists)", source=sources.get(name, ""))
+        try:
+            answers[name] = question.check(value, answers)
+        except ValueError as error:
+            raise AnswerError(name, str(error), value=value, source=source) from None
+    return answers
+
+
+def user_answers(answers: Mapping[str, Any], questions: Iterable[Question] | None = None) -> dict[str, Any]:
+    """The subset of ``answers`` a user gives (no computed values), for Copier's ``data``."""
+    qs = list(questions if questions is not None else load())
+    return {
+        q.name: answers[q.name]
+        for q in qs
+        if not q.computed and q.name in answers and q.is_asked(answers)
+    }

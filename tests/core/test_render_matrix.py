@@ -1,0 +1,132 @@
+"""Every combination of cloud x iac x language x database x cache renders cleanly."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from svcforge.questions import by_name, load
+from tests.support.render import render_to
+
+_Q = by_name(load())
+COMBOS = list(
+    itertools.product(
+        [c.value for c in _Q["cloud"].choices],
+        [c.value for c in _Q["iac"].choices],
+        [c.value for c in _Q["language"].choices],
+        [c.value for c in _Q["database"].choices],
+        [c.value for c in _Q["cache"].choices],
+    )
+)
+KEYS = ("cloud", "iac", "language", "database", "cache")
+
+SEED_PLACEHOLDERS = ("[Service Name]", "[Team/Individual]", "#team-channel", "service.example.com", "myservice")
+# Jinja left behind: `{% ... %}`, `{# ... #}` or `{{ name }}` not part of GitHub's `${{ }}`.
+UNRENDERED = re.compile(r"\{%-?\s|\s-?%\}|\{#\s|(?<!\$)\{\{-?\s*[a-z_][a-z0-9_]*(\s*\|[^}]*)?\s*-?\}\}")
+BINARY_SUFFIXES = {".png", ".jpg", ".ico", ".gz", ".zip"}
+LOCKFILES = {"package-lock.json", "Cargo.lock"}
+
+
+def _render(args: tuple[Path, dict[str, Any]]) -> Path:
+    dst, overrides = args
+    return render_to(dst, **overrides)
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, ...], Path]:
+    base = tmp_path_factory.mktemp("matrix")
+    jobs = [(base / "-".join(combo), dict(zip(KEYS, combo, strict=True))) for combo in COMBOS]
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        paths = list(pool.map(_render, jobs))
+    return dict(zip(COMBOS, paths, strict=True))
+
+
+def _text_files(root: Path) -> list[Path]:
+    return [
+        p
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.suffix not in BINARY_SUFFIXES and ".git" not in p.parts
+    ]
+
+
+def test_matrix_covers_every_combination() -> None:
+    assert len(COMBOS) == 1 * 3 * 3 * 2 * 2
+
+
+@pytest.mark.parametrize("combo", COMBOS, ids=["-".join(c) for c in COMBOS])
+def test_expected_files(matrix: dict[tuple[str, ...], Path], combo: tuple[str, ...]) -> None:
+    _cloud, iac, language, database, cache = combo
+    repo = matrix[combo]
+    terraform = iac in {"terraform", "both"}
+    cdk = iac in {"cdk", "both"}
+
+    for always in ("README.md", "docs/runbook.md", ".github/workflows/ci.yml", ".copier-answers.yml"):
+        assert (repo / always).is_file(), always
+    assert (repo / "service" / "Dockerfile").is_file()
+    manifests = {"python": "pyproject.toml", "typescript": "package.json", "rust": "Cargo.toml"}
+    for lang, manifest in manifests.items():
+        assert (repo / "service" / manifest).is_file() == (lang == language), manifest
+
+    assert (repo / "terraform").is_dir() == terraform
+    assert (repo / "cdk").is_dir() == cdk
+    if terraform:
+        for env in ("staging", "prod"):
+            assert (repo / "terraform" / "environments" / env / "main.tf").is_file()
+        assert not (repo / "terraform" / "environments" / "dev").exists()
+        modules = repo / "terraform" / "modules"
+        assert (modules / "rds").is_dir() == (database == "postgres")
+        assert (modules / "cache").is_dir() == (cache == "redis")
+        assert (modules / "network").is_dir()
+    if cdk:
+        assert (repo / "cdk" / "bin" / "app.ts").is_file()
+        assert (repo / "cdk" / "lib" / "service-stack.ts").is_file()
+        assert (repo / "cdk" / "lib" / "database-stack.ts").is_file() == (
+            database == "postgres" or cache == "redis"
+        )
+
+    runbook = (repo / "docs" / "runbook.md").read_text()
+    assert ("reboot-db-instance" in runbook) == (database == "postgres")
+
+
+@pytest.mark.parametrize("combo", COMBOS, ids=["-".join(c) for c in COMBOS])
+def test_output_is_clean(matrix: dict[tuple[str, ...], Path], combo: tuple[str, ...]) -> None:
+    problems: list[str] = []
+    repo = matrix[combo]
+    for path in _text_files(repo):
+        rel = path.relative_to(repo)
+        try:
+            text = path.read_text()
+        except UnicodeDecodeError:
+            problems.append(f"{rel}: not UTF-8 text")
+            continue
+        if not text:
+            problems.append(f"{rel}: empty file")
+            continue
+        for placeholder in SEED_PLACEHOLDERS:
+            if placeholder in text:
+                problems.append(f"{rel}: seed placeholder {placeholder!r}")
+        if re.search(r"\bTODO\b|\bFIXME\b", text):
+            problems.append(f"{rel}: TODO/FIXME left in output")
+        if path.name in LOCKFILES or "__snapshots__" in rel.parts:
+            continue
+        match = UNRENDERED.search(text)
+        if match:
+            problems.append(f"{rel}: unrendered template syntax {match.group(0)!r}")
+        if not text.endswith("\n") or text.endswith("\n\n"):
+            problems.append(f"{rel}: must end with exactly one newline")
+        if text.startswith("\n"):
+            problems.append(f"{rel}: starts with a blank line")
+        for number, line in enumerate(text.splitlines(), 1):
+            if line != line.rstrip():
+                problems.append(f"{rel}:{number}: trailing whitespace")
+                break
+        if "\n\n\n\n" in text:
+            problems.append(f"{rel}: more than two consecutive blank lines")
+        elif "\n\n\n" in text and path.suffix not in {".py"}:
+            problems.append(f"{rel}: two consecutive blank lines")
+    assert not problems, "\n".join(problems)

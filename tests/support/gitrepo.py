@@ -1,0 +1,53 @@
+"""Build throwaway git repositories: a versioned template repo, and generated repos."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from tests.support.render import ROOT
+
+TEMPLATE_PARTS = ("copier.yml", "template", "includes")
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "svcforge tests",
+    "GIT_AUTHOR_EMAIL": "tests@example.org",
+    "GIT_COMMITTER_NAME": "svcforge tests",
+    "GIT_COMMITTER_EMAIL": "tests@example.org",
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in ``repo`` and return its standard output."""
+    import os
+
+    env = {**os.environ, **GIT_ENV}
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True, env=env
+    ).stdout
+
+
+def commit_all(repo: Path, message: str) -> None:
+    """Stage everything and commit."""
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+
+
+def template_repo(dst: Path) -> Path:
+    """A git repository holding this checkout's template, committed but not tagged."""
+    dst.mkdir(parents=True)
+    for part in TEMPLATE_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, dst / part)
+        else:
+            shutil.copy2(source, dst / part)
+    git(dst, "init", "-q", "-b", "main")
+    commit_all(dst, "template")
+    return dst
+
+
+def init_generated(repo: Path) -> None:
+    """Turn a freshly rendered directory into a git repository with one commit."""
+    git(repo, "init", "-q", "-b", "main")
+    commit_all(repo, "Scaffold from svcforge")
