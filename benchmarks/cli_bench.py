@@ -38,8 +38,15 @@ GIT_ENV = {
 
 
 def run(cmd: list[str], cwd: Path | None = None) -> None:
-    subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   stdin=subprocess.DEVNULL, env=GIT_ENV)
+    subprocess.run(
+        cmd,
+        cwd=cwd,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        env=GIT_ENV,
+    )
 
 
 def timed(action: Callable[[], None], setup: Callable[[], None] | None = None) -> float:
@@ -68,10 +75,11 @@ def pair(
     ratios = [x / y for x, y in zip(ta, tb, strict=True)]
     verdict = "within" if statistics.median(ratios) <= target else "ABOVE"
     print(f"\n{label}")
-    print(f"  A median {statistics.median(ta) * 1000:8.1f} ms   (min {min(ta) * 1000:.1f}, max {max(ta) * 1000:.1f})")
-    print(f"  B median {statistics.median(tb) * 1000:8.1f} ms   (min {min(tb) * 1000:.1f}, max {max(tb) * 1000:.1f})")
-    print(f"  A/B ratio median {statistics.median(ratios):.2f}x (min {min(ratios):.2f}, max {max(ratios):.2f}); "
-          f"target <= {target}x: {verdict}")
+    for name, times in (("A", ta), ("B", tb)):
+        ms = [t * 1000 for t in times]
+        print(f"  {name} median {statistics.median(ms):8.1f} ms   (min {min(ms):.1f}, max {max(ms):.1f})")
+    low, mid, high = min(ratios), statistics.median(ratios), max(ratios)
+    print(f"  A/B ratio median {mid:.2f}x (min {low:.2f}, max {high:.2f}); target <= {target}x: {verdict}")
 
 
 def template_repo(base: Path) -> Path:
@@ -120,8 +128,30 @@ def main() -> None:
 
         pair(
             "2. `svcforge new` (A) vs `copier copy` of the same template directory (B), full AWS repo",
-            lambda: run([SVCFORGE, "new", str(out_a), "--template", source, "--data-file", EXAMPLE, "--defaults"]),
-            lambda: run([COPIER, "copy", "--defaults", "--quiet", "--data-file", EXAMPLE, source, str(out_b)]),
+            lambda: run(
+                [
+                    SVCFORGE,
+                    "new",
+                    str(out_a),
+                    "--template",
+                    source,
+                    "--data-file",
+                    EXAMPLE,
+                    "--defaults",
+                ]
+            ),
+            lambda: run(
+                [
+                    COPIER,
+                    "copy",
+                    "--defaults",
+                    "--quiet",
+                    "--data-file",
+                    EXAMPLE,
+                    source,
+                    str(out_b),
+                ]
+            ),
             args.runs,
             1.10,
             setup_a=clean,
@@ -130,8 +160,20 @@ def main() -> None:
 
         repo = template_repo(work)
         generated = work / "generated-v1"
-        run([SVCFORGE, "new", str(generated), "--template", str(repo), "--vcs-ref", "v1.0.0",
-             "--data-file", EXAMPLE, "--defaults"])
+        run(
+            [
+                SVCFORGE,
+                "new",
+                str(generated),
+                "--template",
+                str(repo),
+                "--vcs-ref",
+                "v1.0.0",
+                "--data-file",
+                EXAMPLE,
+                "--defaults",
+            ]
+        )
         run(["git", "init", "-q", "-b", "main"], generated)
         run(["git", "add", "-A"], generated)
         run(["git", "commit", "-qm", "scaffold"], generated)
@@ -148,8 +190,20 @@ def main() -> None:
         pair(
             "3. `svcforge update` v1 -> v2 (A) vs a fresh `svcforge new` at v2 (B), same git template",
             lambda: run([SVCFORGE, "update", str(updating), "--defaults", "--vcs-ref", "v2.0.0"]),
-            lambda: run([SVCFORGE, "new", str(fresh), "--template", str(repo), "--vcs-ref", "v2.0.0",
-                         "--data-file", EXAMPLE, "--defaults"]),
+            lambda: run(
+                [
+                    SVCFORGE,
+                    "new",
+                    str(fresh),
+                    "--template",
+                    str(repo),
+                    "--vcs-ref",
+                    "v2.0.0",
+                    "--data-file",
+                    EXAMPLE,
+                    "--defaults",
+                ]
+            ),
             args.runs,
             2.0,
             setup_a=reset_update,

@@ -40,10 +40,21 @@ def questions_markdown() -> str:
         lines.append(f"| flag | `--data {q.name}=VALUE` |")
         lines.append("")
         if q.validator:
-            lines += ["Rule (copier.yml `validator`):", "", "```jinja", q.validator.strip(), "```", ""]
+            lines += [
+                "Rule (copier.yml `validator`):",
+                "",
+                "```jinja",
+                q.validator.strip(),
+                "```",
+                "",
+            ]
     computed = [q.name for q in load() if q.computed]
-    lines += ["", "## Computed values", "", "Derived once in copier.yml, never asked: "
-              + ", ".join(f"`{n}`" for n in computed) + "."]
+    lines += [
+        "",
+        "## Computed values",
+        "",
+        "Derived once in copier.yml, never asked: " + ", ".join(f"`{n}`" for n in computed) + ".",
+    ]
     return "\n".join(lines).strip() + "\n"
 
 

@@ -175,9 +175,7 @@ def new(
         str | None,
         typer.Option("--language", help="language", autocompletion=_complete("language")),
     ] = None,
-    iac: Annotated[
-        str | None, typer.Option("--iac", help="iac", autocompletion=_complete("iac"))
-    ] = None,
+    iac: Annotated[str | None, typer.Option("--iac", help="iac", autocompletion=_complete("iac"))] = None,
     region: Annotated[str | None, typer.Option("--region", help="aws_region")] = None,
     data: DataOption = None,
     data_file: DataFileOption = None,
@@ -264,14 +262,12 @@ def _next_steps(dest: Path, answers: dict[str, Any]) -> str:
 
 @app.command()
 def update(
-    path: Annotated[Path, typer.Argument(help="The generated repository.")] = Path("."),
+    path: Annotated[Path, typer.Argument(help="The generated repository.")] = Path(),
     data: DataOption = None,
     data_file: DataFileOption = None,
     defaults: DefaultsOption = False,
     vcs_ref: VcsRefOption = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print a machine-readable report.")
-    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a machine-readable report.")] = False,
 ) -> None:
     """Update a generated repository to a newer template version, keeping local edits.
 

@@ -66,9 +66,7 @@ def _is_empty_dir(path: Path) -> bool:
 
 
 def _relative_files(root: Path) -> list[str]:
-    return sorted(
-        str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() or p.is_symlink()
-    )
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() or p.is_symlink())
 
 
 def _point_answers_at_template(answers_path: Path, src: str | None) -> None:

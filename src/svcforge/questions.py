@@ -159,34 +159,9 @@ class Question:
 
     def cast(self, value: Any) -> Any:
         """Convert a raw answer (often text) to this question's type, like Copier."""
-        if self.type == "int":
-            if isinstance(value, bool):
-                raise ValueError("must be a whole number")
-            try:
-                return int(value)
-            except (TypeError, ValueError):
-                raise ValueError("must be a whole number") from None
-        if self.type == "float":
-            try:
-                return float(value)
-            except (TypeError, ValueError):
-                raise ValueError("must be a number") from None
-        if self.type == "bool":
-            if isinstance(value, bool):
-                return value
-            text = str(value).strip().lower()
-            if text in _TRUE:
-                return True
-            if text in _FALSE:
-                return False
-            raise ValueError("must be yes or no")
-        if self.type in {"yaml", "json"}:
-            if isinstance(value, str):
-                try:
-                    return yaml.safe_load(value)
-                except yaml.YAMLError:
-                    raise ValueError(f"must be valid {self.type.upper()}") from None
-            return value
+        caster = _CASTERS.get(self.type)
+        if caster is not None:
+            return caster(value)
         if value is None:
             return ""
         return value if isinstance(value, str) else str(value)
@@ -203,6 +178,51 @@ class Question:
             if message:
                 raise ValueError(message)
         return cast
+
+
+def _cast_int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValueError("must be a whole number") from None
+
+
+def _cast_float(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError("must be a number") from None
+
+
+def _cast_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError("must be yes or no")
+
+
+def _cast_yaml(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return yaml.safe_load(value)
+    except yaml.YAMLError:
+        raise ValueError("must be valid YAML") from None
+
+
+_CASTERS: dict[str, Any] = {
+    "int": _cast_int,
+    "float": _cast_float,
+    "bool": _cast_bool,
+    "yaml": _cast_yaml,
+    "json": _cast_yaml,  # JSON is YAML
+}
 
 
 def _to_bool(value: Any) -> bool:
@@ -355,7 +375,5 @@ def user_answers(answers: Mapping[str, Any], questions: Iterable[Question] | Non
     """The subset of ``answers`` a user gives (no computed values), for Copier's ``data``."""
     qs = list(questions if questions is not None else load())
     return {
-        q.name: answers[q.name]
-        for q in qs
-        if not q.computed and q.name in answers and q.is_asked(answers)
+        q.name: answers[q.name] for q in qs if not q.computed and q.name in answers and q.is_asked(answers)
     }

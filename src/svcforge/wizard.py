@@ -129,9 +129,7 @@ class QuestionaryPrompter:
                 question.name, choices=choices, default=selected, instruction=instruction
             ).unsafe_ask()
         if question.type == "bool":
-            return self._q.confirm(
-                question.name, default=bool(default), instruction=instruction
-            ).unsafe_ask()
+            return self._q.confirm(question.name, default=bool(default), instruction=instruction).unsafe_ask()
 
         def check(text: str) -> bool | str:
             message = validate(text)

@@ -40,7 +40,10 @@ def test_help_lists_commands() -> None:
 
 
 def test_help_does_not_import_copier() -> None:
-    code = "import sys; from svcforge.cli import app; print('copier' in sys.modules, 'questionary' in sys.modules)"
+    code = (
+        "import sys; from svcforge.cli import app; "
+        "print('copier' in sys.modules, 'questionary' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
 
@@ -59,9 +62,25 @@ def test_questions_json_lists_every_asked_question() -> None:
 
 def test_new_renders_non_interactively(tmp_path: Path) -> None:
     dest = tmp_path / "svc"
-    result = runner.invoke(app, ["new", str(dest), "--name", "orders-api", "--language", "rust",
-                                 "--iac", "terraform", "--region", "eu-central-1",
-                                 "--data", "owner_team=orders", "--data", "owner_email=orders@example.org"])
+    result = runner.invoke(
+        app,
+        [
+            "new",
+            str(dest),
+            "--name",
+            "orders-api",
+            "--language",
+            "rust",
+            "--iac",
+            "terraform",
+            "--region",
+            "eu-central-1",
+            "--data",
+            "owner_team=orders",
+            "--data",
+            "owner_email=orders@example.org",
+        ],
+    )
     assert result.exit_code == 0, result.output
     answers = yaml.safe_load((dest / ".copier-answers.yml").read_text())
     assert answers["service_name"] == "orders-api"
@@ -176,8 +195,9 @@ def test_template_error_leaves_destination_untouched(tmp_path: Path) -> None:
     (template / "template" / "a.txt.jinja").write_text("{{ name }}\n")
     (template / "template" / "b.txt.jinja").write_text("{{ undefined_variable.attr }}\n")
     dest = tmp_path / "svc"
-    result = runner.invoke(app, ["new", str(dest), "--template", str(template), "--defaults",
-                                 "--data-file", EXAMPLE])
+    result = runner.invoke(
+        app, ["new", str(dest), "--template", str(template), "--defaults", "--data-file", EXAMPLE]
+    )
     assert result.exit_code != 0
     assert not dest.exists()
 
@@ -231,13 +251,21 @@ def test_no_tty_never_prompts(tmp_path: Path) -> None:
 
 
 def test_shell_completion_offers_choices_from_copier_yml() -> None:
-    env = {"_SVCFORGE_COMPLETE": "complete_bash", "COMP_WORDS": "svcforge new --language ", "COMP_CWORD": "3"}
+    env = {
+        "_SVCFORGE_COMPLETE": "complete_bash",
+        "COMP_WORDS": "svcforge new --language ",
+        "COMP_CWORD": "3",
+    }
     result = runner.invoke(app, [], env=env, prog_name="svcforge")
     assert result.exit_code == 0
     assert set(result.output.split()) >= {"python", "typescript", "rust"}
 
 
 def test_shell_completion_of_data_keys() -> None:
-    env = {"_SVCFORGE_COMPLETE": "complete_bash", "COMP_WORDS": "svcforge new --data service_", "COMP_CWORD": "3"}
+    env = {
+        "_SVCFORGE_COMPLETE": "complete_bash",
+        "COMP_WORDS": "svcforge new --data service_",
+        "COMP_CWORD": "3",
+    }
     result = runner.invoke(app, [], env=env, prog_name="svcforge")
     assert "service_name=" in result.output.split()

@@ -19,16 +19,18 @@ EXAMPLE = str(ROOT / "example-answers.yml")
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(root)): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def _copier(*args: str) -> None:
     copier_bin = Path(sys.executable).with_name("copier")
-    subprocess.run([str(copier_bin), *args], check=True, capture_output=True, stdin=subprocess.DEVNULL, timeout=300)
+    subprocess.run(
+        [str(copier_bin), *args],
+        check=True,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -40,10 +42,29 @@ def tagged_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_copier_copy_of_git_template_equals_svcforge_new(tagged_template: Path, tmp_path: Path) -> None:
     plain, ours = tmp_path / "plain", tmp_path / "ours"
-    _copier("copy", "--defaults", "--data-file", EXAMPLE, "--vcs-ref", "v1.0.0", str(tagged_template), str(plain))
+    _copier(
+        "copy",
+        "--defaults",
+        "--data-file",
+        EXAMPLE,
+        "--vcs-ref",
+        "v1.0.0",
+        str(tagged_template),
+        str(plain),
+    )
     result = CliRunner().invoke(
-        app, ["new", str(ours), "--template", str(tagged_template), "--vcs-ref", "v1.0.0",
-              "--data-file", EXAMPLE, "--defaults"]
+        app,
+        [
+            "new",
+            str(ours),
+            "--template",
+            str(tagged_template),
+            "--vcs-ref",
+            "v1.0.0",
+            "--data-file",
+            EXAMPLE,
+            "--defaults",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert _tree(plain) == _tree(ours)

@@ -20,10 +20,10 @@ def test_wheel_ships_template_and_renders_offline(tmp_path: Path) -> None:
     assert "svcforge/_template/copier.yml" in names
     assert any(n.startswith("svcforge/_template/template/") for n in names)
     assert "svcforge/cli.py" in names
-    template_files = {
-        str(p.relative_to(ROOT)) for p in (ROOT / "template").rglob("*") if p.is_file()
+    template_files = {str(p.relative_to(ROOT)) for p in (ROOT / "template").rglob("*") if p.is_file()}
+    shipped = {
+        n.removeprefix("svcforge/_template/") for n in names if n.startswith("svcforge/_template/template/")
     }
-    shipped = {n.removeprefix("svcforge/_template/") for n in names if n.startswith("svcforge/_template/template/")}
     assert template_files == shipped
 
     # Run the unpacked wheel (not the checkout) with no network: the template must come from it.
@@ -32,7 +32,8 @@ def test_wheel_ships_template_and_renders_offline(tmp_path: Path) -> None:
     code = (
         "import svcforge.template as t, sys; "
         "assert '_template' in str(t.bundled_template()), t.bundled_template(); "
-        "from svcforge.cli import main; sys.argv=['svcforge','new',sys.argv[1],'--data-file',sys.argv[2],'--defaults']; main()"
+        "from svcforge.cli import main; "
+        "sys.argv = ['svcforge', 'new', sys.argv[1], '--data-file', sys.argv[2], '--defaults']; main()"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code, str(dest), str(ROOT / "example-answers.yml")],
@@ -50,4 +51,9 @@ def _build_wheel(out: Path) -> None:
     import os
 
     uv = os.environ.get("SVCFORGE_UV", "uv")
-    subprocess.run([uv, "build", "--wheel", "-q", "-o", str(out), str(ROOT)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [uv, "build", "--wheel", "-q", "-o", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )

@@ -25,7 +25,13 @@ COMBOS = list(
 )
 KEYS = ("cloud", "iac", "language", "database", "cache")
 
-SEED_PLACEHOLDERS = ("[Service Name]", "[Team/Individual]", "#team-channel", "service.example.com", "myservice")
+SEED_PLACEHOLDERS = (
+    "[Service Name]",
+    "[Team/Individual]",
+    "#team-channel",
+    "service.example.com",
+    "myservice",
+)
 # Jinja left behind: `{% ... %}`, `{# ... #}` or `{{ name }}` not part of GitHub's `${{ }}`.
 UNRENDERED = re.compile(r"\{%-?\s|\s-?%\}|\{#\s|(?<!\$)\{\{-?\s*[a-z_][a-z0-9_]*(\s*\|[^}]*)?\s*-?\}\}")
 BINARY_SUFFIXES = {".png", ".jpg", ".ico", ".gz", ".zip"}
@@ -65,7 +71,12 @@ def test_expected_files(matrix: dict[tuple[str, ...], Path], combo: tuple[str, .
     terraform = iac in {"terraform", "both"}
     cdk = iac in {"cdk", "both"}
 
-    for always in ("README.md", "docs/runbook.md", ".github/workflows/ci.yml", ".copier-answers.yml"):
+    for always in (
+        "README.md",
+        "docs/runbook.md",
+        ".github/workflows/ci.yml",
+        ".copier-answers.yml",
+    ):
         assert (repo / always).is_file(), always
     assert (repo / "service" / "Dockerfile").is_file()
     manifests = {"python": "pyproject.toml", "typescript": "package.json", "rust": "Cargo.toml"}
@@ -93,40 +104,34 @@ def test_expected_files(matrix: dict[tuple[str, ...], Path], combo: tuple[str, .
     assert ("reboot-db-instance" in runbook) == (database == "postgres")
 
 
+def _problems(rel: Path, path: Path) -> list[str]:
+    try:
+        text = path.read_text()
+    except UnicodeDecodeError:
+        return [f"{rel}: not UTF-8 text"]
+    if not text:
+        return [f"{rel}: empty file"]
+    problems = [f"{rel}: seed placeholder {p!r}" for p in SEED_PLACEHOLDERS if p in text]
+    if re.search(r"\bTODO\b|\bFIXME\b", text):
+        problems.append(f"{rel}: TODO/FIXME left in output")
+    if path.name in LOCKFILES or "__snapshots__" in rel.parts:
+        return problems
+    match = UNRENDERED.search(text)
+    if match:
+        problems.append(f"{rel}: unrendered template syntax {match.group(0)!r}")
+    if not text.endswith("\n") or text.endswith("\n\n") or text.startswith("\n"):
+        problems.append(f"{rel}: must start with content and end with exactly one newline")
+    trailing = [n for n, line in enumerate(text.splitlines(), 1) if line != line.rstrip()]
+    if trailing:
+        problems.append(f"{rel}:{trailing[0]}: trailing whitespace")
+    # Python keeps two blank lines between top-level definitions; nothing needs three.
+    if "\n\n\n\n" in text or ("\n\n\n" in text and path.suffix != ".py"):
+        problems.append(f"{rel}: too many consecutive blank lines")
+    return problems
+
+
 @pytest.mark.parametrize("combo", COMBOS, ids=["-".join(c) for c in COMBOS])
 def test_output_is_clean(matrix: dict[tuple[str, ...], Path], combo: tuple[str, ...]) -> None:
-    problems: list[str] = []
     repo = matrix[combo]
-    for path in _text_files(repo):
-        rel = path.relative_to(repo)
-        try:
-            text = path.read_text()
-        except UnicodeDecodeError:
-            problems.append(f"{rel}: not UTF-8 text")
-            continue
-        if not text:
-            problems.append(f"{rel}: empty file")
-            continue
-        for placeholder in SEED_PLACEHOLDERS:
-            if placeholder in text:
-                problems.append(f"{rel}: seed placeholder {placeholder!r}")
-        if re.search(r"\bTODO\b|\bFIXME\b", text):
-            problems.append(f"{rel}: TODO/FIXME left in output")
-        if path.name in LOCKFILES or "__snapshots__" in rel.parts:
-            continue
-        match = UNRENDERED.search(text)
-        if match:
-            problems.append(f"{rel}: unrendered template syntax {match.group(0)!r}")
-        if not text.endswith("\n") or text.endswith("\n\n"):
-            problems.append(f"{rel}: must end with exactly one newline")
-        if text.startswith("\n"):
-            problems.append(f"{rel}: starts with a blank line")
-        for number, line in enumerate(text.splitlines(), 1):
-            if line != line.rstrip():
-                problems.append(f"{rel}:{number}: trailing whitespace")
-                break
-        if "\n\n\n\n" in text:
-            problems.append(f"{rel}: more than two consecutive blank lines")
-        elif "\n\n\n" in text and path.suffix not in {".py"}:
-            problems.append(f"{rel}: two consecutive blank lines")
+    problems = [p for path in _text_files(repo) for p in _problems(path.relative_to(repo), path)]
     assert not problems, "\n".join(problems)

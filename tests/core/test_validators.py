@@ -20,7 +20,7 @@ from tests.support.render import ROOT, answers
 NAME_RULE = "lowercase letters, digits and single hyphens"
 NAME_LENGTH = "must be 3 to 24 characters long"
 INJECTION = ["../x", "{{ 7*7 }}", "$(id)", "a;rm -rf /", "a\nb"]
-LOOKALIKE = "pаyments"  # Cyrillic "а"
+LOOKALIKE = "p\u0430yments"  # Cyrillic a (U+0430), looks like "payments"
 
 CASES: list[tuple[str, Any, str]] = [
     ("service_name", "", NAME_LENGTH),
@@ -47,7 +47,7 @@ CASES: list[tuple[str, Any, str]] = [
     ("owner_email", "not-an-email", "plain e-mail address"),
     ("owner_email", "a@b", "plain e-mail address"),
     ("owner_email", "$(id)@example.org", "plain e-mail address"),
-    ("owner_email", "pаy@example.org", "plain e-mail address"),
+    ("owner_email", "p\u0430y@example.org", "plain e-mail address"),
     ("github_org", "-acme", "GitHub organisation name"),
     ("github_org", "ac me", "GitHub organisation name"),
     ("slack_channel", "payments", "a leading #"),
@@ -104,8 +104,16 @@ VPC_CASES: list[tuple[str, Any, str]] = [
     ("vpc_id", "vpc-123", "VPC id"),
     ("vpc_id", "VPC-0123456789abcdef0", "VPC id"),
     ("private_subnet_ids", "[subnet-0123456789abcdef0]", "at least two subnet ids"),
-    ("private_subnet_ids", "[subnet-0123456789abcdef0, sg-0123456789abcdef0]", "only hold subnet ids"),
-    ("public_subnet_ids", "[subnet-0123456789abcdef0, subnet-0123456789abcdef0]", "must not repeat"),
+    (
+        "private_subnet_ids",
+        "[subnet-0123456789abcdef0, sg-0123456789abcdef0]",
+        "only hold subnet ids",
+    ),
+    (
+        "public_subnet_ids",
+        "[subnet-0123456789abcdef0, subnet-0123456789abcdef0]",
+        "must not repeat",
+    ),
 ]
 GOOD_VPC = {
     "vpc_id": "vpc-0123456789abcdef0",
@@ -113,8 +121,7 @@ GOOD_VPC = {
     "public_subnet_ids": "[subnet-0fedcba9876543210, subnet-0fedcba9876543211]",
 }
 ALL_CASES = [(q, v, m, {}) for q, v, m in CASES] + [
-    (q, v, m, {**EXISTING_VPC, **{k: g for k, g in GOOD_VPC.items() if k != q}})
-    for q, v, m in VPC_CASES
+    (q, v, m, {**EXISTING_VPC, **{k: g for k, g in GOOD_VPC.items() if k != q}}) for q, v, m in VPC_CASES
 ]
 IDS = [f"{q}={v!r}"[:60] for q, v, _m, _x in ALL_CASES]
 
@@ -129,7 +136,9 @@ def _assert_untouched(dest: Path) -> None:
 
 
 @pytest.mark.parametrize(("question", "value", "rule", "extra"), ALL_CASES, ids=IDS)
-def test_rejected_through_data(tmp_path: Path, question: str, value: Any, rule: str, extra: dict[str, Any]) -> None:
+def test_rejected_through_data(
+    tmp_path: Path, question: str, value: Any, rule: str, extra: dict[str, Any]
+) -> None:
     dest = tmp_path / "out"
     base = {k: v for k, v in _base(extra).items() if k != question}
     data_file = tmp_path / "answers.yml"
@@ -247,7 +256,9 @@ def test_missing_required_answer_is_named(tmp_path: Path) -> None:
 def test_unknown_question_is_rejected(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["new", str(tmp_path / "o"), "--defaults", "--data", "colour=blue"])
     assert result.exit_code == 2
-    assert "invalid answer for 'colour' from --data colour=: is not a question of this template" in result.output
+    assert (
+        "invalid answer for 'colour' from --data colour=: is not a question of this template" in result.output
+    )
 
 
 def test_plain_copier_cli_rejects_bad_name(tmp_path: Path) -> None:

@@ -21,7 +21,13 @@ def test_wizard_rejects_bad_answer_reasks_and_renders(tmp_path: Path) -> None:
     data_file = tmp_path / "answers.yml"
     data_file.write_text(yaml.safe_dump(given))
     dest = tmp_path / "svc"
-    env = {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm", "COLUMNS": "160", "LINES": "50"}
+    env = {
+        **os.environ,
+        "PROMPT_TOOLKIT_NO_CPR": "1",
+        "TERM": "xterm",
+        "COLUMNS": "160",
+        "LINES": "50",
+    }
     child = pexpect.spawn(
         sys.executable,
         ["-m", "svcforge", "new", str(dest), "--data-file", str(data_file)],

@@ -1,0 +1,108 @@
+"""copier.yml holds only what Copier knows, every question is documented, and the
+computed names fit AWS's limits for the longest allowed service name."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from svcforge.errors import AnswerError
+from svcforge.questions import QUESTION_KEYS, ConfigError, load, parse_config, resolve
+from tests.support.render import ROOT, answers
+
+LONGEST = "a" + "b-c" * 7 + "dd"  # 24 characters: the validator's maximum
+
+
+def test_copier_yml_has_only_copier_keys() -> None:
+    settings, questions = parse_config((ROOT / "copier.yml").read_text())
+    assert settings["subdirectory"] == "template"
+    for question in questions:
+        assert set(question.raw) <= QUESTION_KEYS
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name:\n  type: str\n  validate: x\n", "unknown keys: validate"),
+        ("_subdir: template\n", "unknown Copier setting '_subdir'"),
+        ("name:\n  type: string\n", "unknown type 'string'"),
+    ],
+)
+def test_loader_rejects_unknown_keys(text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        parse_config(text)
+
+
+def test_every_question_has_help_and_a_rule() -> None:
+    for question in load():
+        if question.computed:
+            continue
+        assert question.help, f"{question.name} has no help"
+        assert question.choices or question.validator, f"{question.name} has no rule"
+
+
+def test_longest_name_is_accepted_and_one_more_is_not() -> None:
+    assert len(LONGEST) == 24
+    resolve(answers(service_name=LONGEST))
+    with pytest.raises(AnswerError, match="limited to 32 characters"):
+        resolve(answers(service_name=LONGEST + "x"))
+
+
+LIMITS = {
+    "alb": 32,
+    "target_group": 32,
+    "db_identifier": 63,
+    "cache_replication_group": 40,
+    "execution_role": 64,
+    "task_role": 64,
+    "alb_security_group": 255,
+    "service_security_group": 255,
+    "db_security_group": 255,
+    "cache_security_group": 255,
+    "cluster": 255,
+    "service": 255,
+    "task_family": 255,
+    "log_group": 512,
+    "flow_log_group": 512,
+    "sns_topic": 256,
+    "dashboard": 255,
+    "db_parameter_group": 255,
+    "db_subnet_group": 255,
+    "cache_subnet_group": 255,
+    "kms_alias": 256,
+    "db_secret": 512,
+    "redis_auth_secret": 512,
+    # "<prefix>-<12-digit account id>" is an S3 bucket name (63 characters).
+    "alb_logs_bucket_prefix": 63 - 13,
+}
+
+
+def test_every_derived_name_fits_its_aws_limit() -> None:
+    resolved = resolve(answers(service_name=LONGEST, environments=["dev", "staging", "prod"]))
+    assert set(resolved["names"]) == {"dev", "staging", "prod"}
+    for env, names in resolved["names"].items():
+        for key, limit in LIMITS.items():
+            assert len(names[key]) <= limit, f"{env}.{key} = {names[key]!r} exceeds {limit}"
+        for alarm in names["alarms"].values():
+            assert len(alarm) <= 255
+        # ELB, RDS and ElastiCache names: letters, digits, hyphens; no leading/trailing/double hyphen.
+        for key in ("alb", "target_group", "db_identifier", "cache_replication_group"):
+            assert re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", names[key]), names[key]
+    assert len(resolved["db_name"]) <= 63
+    assert re.fullmatch(r"[a-z][a-z0-9_]*", resolved["db_name"])
+
+
+def test_alarm_names_follow_the_chosen_data_stores() -> None:
+    full = resolve(answers())["names"]["prod"]["alarms"]
+    bare = resolve(answers(database="none", cache="none"))["names"]["prod"]["alarms"]
+    assert {"db_connections_high", "db_storage_low", "cache_memory_high"} <= set(full)
+    assert not {k for k in bare if k.startswith(("db_", "cache_"))}
+
+
+def test_prod_gets_multi_az_and_a_pool_that_fits_the_database() -> None:
+    config = resolve(answers(max_capacity=40))["env_config"]
+    assert config["prod"]["multi_az"] and config["prod"]["deletion_protection"]
+    assert not config["staging"]["deletion_protection"]
+    for env in config.values():
+        assert env["db_pool_size"] * env["max_capacity"] <= env["db_max_connections"]
