@@ -162,6 +162,9 @@ def render(
     """
     import copier
 
+    from svcforge import jinja_cache
+
+    jinja_cache.install()
     dst = Path(dst).absolute()
     if dst.exists() and not dst.is_dir():
         raise DestinationError(f"destination {dst} exists and is not a directory")
@@ -240,8 +243,10 @@ def update(
     """
     import copier
 
+    from svcforge import jinja_cache
     from svcforge.conflicts import changed_files
 
+    jinja_cache.install()
     repo = Path(repo).absolute()
     before = read_answers(repo)
     try:
