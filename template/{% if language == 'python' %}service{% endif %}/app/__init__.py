@@ -1,0 +1,1 @@
+"""The HTTP service: configuration, secrets, dependencies and health endpoints."""

@@ -1,0 +1,253 @@
+"""Answer sets, rendering and Markdown parsing shared by the tests in tests/repo."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from tests.support.render import ROOT, answers, variant
+
+# Distinct answer sets: every language, every iac choice, with and without each data store,
+# one to three environments, with and without a public domain, both paging tools, a new
+# and an existing VPC.
+VARIANTS: dict[str, dict[str, Any]] = {
+    "python-both": {},
+    "typescript-terraform-nodb": {
+        "language": "typescript",
+        "iac": "terraform",
+        "database": "none",
+        "oncall_tool": "opsgenie",
+        "vpc_mode": "existing",
+        "vpc_id": "vpc-0a1b2c3d",
+        "private_subnet_ids": ["subnet-0a1b2c3d", "subnet-1a1b2c3d", "subnet-2a1b2c3d"],
+        "public_subnet_ids": ["subnet-3a1b2c3d", "subnet-4a1b2c3d", "subnet-5a1b2c3d"],
+    },
+    "rust-cdk-nocache": {
+        "language": "rust",
+        "iac": "cdk",
+        "cache": "none",
+        "environments": ["dev"],
+        "aws_account_id_dev": "333333333333",
+        "domain_name": "",
+        "min_capacity": 1,
+        "max_capacity": 4,
+    },
+    "python-terraform-bare": {
+        "iac": "terraform",
+        "database": "none",
+        "cache": "none",
+        "environments": ["dev", "staging", "prod"],
+        "domain_name": "",
+        "container_port": 9000,
+        "service_name": "ledger",
+    },
+}
+
+# Files this part of the template owns (paths in the rendered repository).
+OWNED_FILES = (
+    "README.md",
+    "docs/runbook.md",
+    "Makefile",
+    ".editorconfig",
+    ".gitignore",
+    ".markdownlint-cli2.jsonc",
+    ".pre-commit-config.yaml",
+    ".github/CODEOWNERS",
+    ".github/dependabot.yml",
+    ".github/workflows/ci.yml",
+    ".github/workflows/deploy.yml",
+    "scripts/smoke-test.sh",
+)
+
+# Directories of generated or installed content, never part of what the template renders.
+SKIP_DIRS = frozenset({"node_modules", "cdk.out", ".venv", "target", ".terraform", ".git"})
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One rendered answer set."""
+
+    key: str
+    path: Path
+    answers: dict[str, Any]
+
+    @property
+    def use_terraform(self) -> bool:
+        return bool(self.answers["iac"] in ("terraform", "both"))
+
+    @property
+    def use_cdk(self) -> bool:
+        return bool(self.answers["iac"] in ("cdk", "both"))
+
+    @property
+    def use_postgres(self) -> bool:
+        return bool(self.answers["database"] == "postgres")
+
+    @property
+    def use_redis(self) -> bool:
+        return bool(self.answers["cache"] == "redis")
+
+    @property
+    def environments(self) -> list[str]:
+        return list(self.answers["environments"])
+
+    def read(self, rel: str) -> str:
+        return (self.path / rel).read_text(encoding="utf-8")
+
+
+def rendered(key: str) -> Rendered:
+    """Render (once per process) the answer set ``key`` of :data:`VARIANTS`."""
+    overrides = VARIANTS[key]
+    return Rendered(key, variant(**overrides), answers(**overrides))
+
+
+def output_files(root: Path) -> list[Path]:
+    """Every file of a rendered repository, without installed or generated directories."""
+    found: list[Path] = []
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if any(part in SKIP_DIRS for part in rel.parts):
+            continue
+        if path.is_file():
+            found.append(path)
+    return found
+
+
+@cache
+def runbook_anchors() -> dict[str, str]:
+    """``runbook_anchors`` of includes/runbook/anchors.jinja (alarm key -> heading slug)."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(ROOT)), autoescape=False)
+    module = env.get_template("includes/runbook/anchors.jinja").module
+    anchors: dict[str, str] = module.runbook_anchors  # type: ignore[attr-defined]
+    return dict(anchors)
+
+
+def github_slug(heading: str) -> str:
+    """The anchor GitHub gives a Markdown heading (before de-duplication)."""
+    text = re.sub(r"`([^`]*)`", r"\1", heading.strip()).lower()
+    kept = "".join(
+        ch for ch in text if ch in " -_" or unicodedata.category(ch)[0] in ("L", "N") or ch.isdigit()
+    )
+    return kept.replace(" ", "-")
+
+
+def strip_code_blocks(markdown: str) -> str:
+    """The Markdown without its fenced code blocks (headings inside them do not count)."""
+    return re.sub(r"^```.*?^```[ \t]*$", "", markdown, flags=re.M | re.S)
+
+
+def headings(markdown: str) -> list[tuple[int, str]]:
+    """(level, text) of every ATX heading outside code blocks."""
+    return [
+        (len(m.group(1)), m.group(2).strip())
+        for m in re.finditer(r"^(#{1,6}) (.+)$", strip_code_blocks(markdown), flags=re.M)
+    ]
+
+
+def slugs(markdown: str) -> list[str]:
+    """GitHub anchors of every heading, de-duplicated the way GitHub does (-1, -2, ...)."""
+    seen: dict[str, int] = {}
+    result: list[str] = []
+    for _, text in headings(markdown):
+        slug = github_slug(text)
+        if slug in seen:
+            seen[slug] += 1
+            result.append(f"{slug}-{seen[slug]}")
+        else:
+            seen[slug] = 0
+            result.append(slug)
+    return result
+
+
+def section(markdown: str, slug: str) -> str:
+    """Text of the section whose heading has anchor ``slug``, up to the next heading of the
+    same or a higher level."""
+    lines = markdown.splitlines()
+    positions = [
+        (i, len(m.group(1)), m.group(2))
+        for i, line in enumerate(lines)
+        if (m := re.match(r"^(#{1,6}) (.+)$", line))
+    ]
+    in_code = _code_lines(lines)
+    positions = [p for p in positions if p[0] not in in_code]
+    for index, (line_no, level, text) in enumerate(positions):
+        if github_slug(text) != slug:
+            continue
+        end = len(lines)
+        for next_line, next_level, _ in positions[index + 1 :]:
+            if next_level <= level:
+                end = next_line
+                break
+        return "\n".join(lines[line_no:end])
+    raise AssertionError(f"no section with anchor #{slug}")
+
+
+def _code_lines(lines: list[str]) -> set[int]:
+    inside, result = False, set()
+    for i, line in enumerate(lines):
+        if line.startswith("```"):
+            inside = not inside
+            result.add(i)
+        elif inside:
+            result.add(i)
+    return result
+
+
+def code_blocks(markdown: str, language: str = "bash") -> list[str]:
+    """Bodies of the fenced code blocks tagged ``language``."""
+    pattern = rf"^```{re.escape(language)}[ \t]*\n(.*?)^```[ \t]*$"
+    return [m.group(1) for m in re.finditer(pattern, markdown, flags=re.M | re.S)]
+
+
+def resource_table(runbook: str) -> dict[str, dict[str, str]]:
+    """The runbook's "Resource names" table: row label -> {environment: value}.
+
+    Cells hold one name in backticks; the backticks are removed.
+    """
+    text = section(runbook, "resource-names")
+    rows = [line for line in text.splitlines() if line.startswith("|")]
+    header = [cell.strip().strip("`") for cell in rows[0].strip("|").split("|")]
+    envs = header[1:]
+    table: dict[str, dict[str, str]] = {}
+    for row in rows[2:]:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        label = cells[0]
+        table[label] = {env: cell.strip("`") for env, cell in zip(envs, cells[1:], strict=True)}
+    return table
+
+
+# Row labels of the resource table -> key of names[env] (copier.yml).
+NAME_ROWS: dict[str, str] = {
+    "ECS cluster": "cluster",
+    "ECS service": "service",
+    "Container": "container",
+    "Task definition family": "task_family",
+    "Log group": "log_group",
+    "Load balancer": "alb",
+    "Target group": "target_group",
+    "Dashboard": "dashboard",
+    "Alarm topic (SNS)": "sns_topic",
+    "Execution role": "execution_role",
+    "Task role": "task_role",
+    "KMS key alias": "kms_alias",
+    "DB instance": "db_identifier",
+    "DB secret": "db_secret",
+    "Redis replication group": "cache_replication_group",
+    "Redis auth secret": "redis_auth_secret",
+}
+
+
+def alarm_rows(table: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """Alarm rows of the resource table: alarm key -> {environment: alarm name}."""
+    result: dict[str, dict[str, str]] = {}
+    for label, cells in table.items():
+        match = re.fullmatch(r"Alarm `([a-z0-9_]+)`", label)
+        if match:
+            result[match.group(1)] = cells
+    return result

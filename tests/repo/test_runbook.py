@@ -1,0 +1,254 @@
+"""docs/runbook.md is filled in from the answers: anchors, alarms, commands, sections by choice."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from tests.repo.awscli import check, split_commands
+from tests.repo.helpers import (
+    VARIANTS,
+    Rendered,
+    alarm_rows,
+    code_blocks,
+    headings,
+    rendered,
+    resource_table,
+    runbook_anchors,
+    section,
+    slugs,
+    strip_code_blocks,
+)
+
+KEYS = list(VARIANTS)
+ALWAYS_ANCHORS = (
+    "high-cpu",
+    "high-memory",
+    "out-of-disk",
+    "target-5xx-spike",
+    "unhealthy-targets",
+    "deployment-rolled-back",
+    "certificate-expiry",
+    "health-endpoints",
+    "logs",
+    "logs-insights",
+    "dashboard-and-alarms",
+    "dependency-health",
+    "escalation",
+    "force-a-new-deployment",
+    "roll-back-to-the-previous-task-definition",
+    "scale",
+)
+POSTGRES_ANCHORS = (
+    "database-connection-exhaustion",
+    "database-high-cpu",
+    "database-failover",
+    "point-in-time-restore",
+)
+REDIS_ANCHORS = ("cache-memory-high", "cache-high-cpu")
+SECRET_ANCHORS = ("secret-rotation-breaks-authentication", "force-a-secret-rotation")
+
+
+@pytest.fixture(scope="module", params=KEYS)
+def repo(request: pytest.FixtureRequest) -> Rendered:
+    return rendered(request.param)
+
+
+def test_headings_are_unique_so_anchors_are_stable(repo: Rendered) -> None:
+    text = repo.read("docs/runbook.md")
+    anchors = slugs(text)
+    assert len(anchors) == len(set(anchors)), sorted(a for a in anchors if anchors.count(a) > 1)
+    assert [level for level, _ in headings(text)].count(1) == 1
+
+
+def test_sections_follow_the_choices(repo: Rendered) -> None:
+    anchors = set(slugs(repo.read("docs/runbook.md")))
+    assert set(ALWAYS_ANCHORS) <= anchors
+    assert (set(POSTGRES_ANCHORS) <= anchors) is repo.use_postgres
+    assert (set(POSTGRES_ANCHORS) & anchors == set()) is not repo.use_postgres
+    assert (set(REDIS_ANCHORS) <= anchors) is repo.use_redis
+    assert (set(REDIS_ANCHORS) & anchors == set()) is not repo.use_redis
+    has_secrets = repo.use_postgres or repo.use_redis
+    assert (set(SECRET_ANCHORS) <= anchors) is has_secrets
+    assert (set(SECRET_ANCHORS) & anchors == set()) is not has_secrets
+
+
+def test_every_alarm_has_its_anchor_and_names_its_alarm(repo: Rendered) -> None:
+    text = repo.read("docs/runbook.md")
+    table = resource_table(text)
+    alarms = alarm_rows(table)
+    expected = {"cpu_high", "memory_high", "at_max_capacity", "target_5xx"}
+    expected |= {"unhealthy_hosts", "deployment_rollback"}
+    if repo.use_postgres:
+        expected |= {"db_connections_high", "db_storage_low", "db_cpu_high"}
+    if repo.use_redis:
+        expected |= {"cache_memory_high", "cache_cpu_high"}
+    assert set(alarms) == expected
+    anchors = runbook_anchors()
+    for key, per_env in alarms.items():
+        body = section(text, anchors[key])
+        for env in repo.environments:
+            assert f"`{per_env[env]}`" in body, (key, env)
+
+
+def test_internal_links_resolve(repo: Rendered) -> None:
+    for rel in ("docs/runbook.md", "README.md"):
+        text = repo.read(rel)
+        anchors = set(slugs(text))
+        links = re.findall(r"\]\(#([^)]+)\)", strip_code_blocks(text))
+        assert links or rel == "README.md"
+        assert sorted(set(links) - anchors) == [], rel
+    assert (repo.path / "docs/runbook.md").is_file()
+    assert "](docs/runbook.md)" in repo.read("README.md")
+
+
+def test_infrastructure_links_point_at_existing_anchors(repo: Rendered) -> None:
+    """Alarm descriptions in the Terraform and the CDK app link sections that exist."""
+    anchors = set(slugs(repo.read("docs/runbook.md")))
+    linked: set[str] = set()
+    roots = [repo.path / "terraform", repo.path / "cdk" / "lib", repo.path / "cdk" / "bin"]
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for path in root.rglob("*"):
+            if path.is_file() and path.suffix in (".tf", ".tfvars", ".ts"):
+                linked |= set(re.findall(r"runbook\.md#([a-z0-9_-]+)", path.read_text()))
+    assert sorted(linked - anchors) == []
+
+
+def test_every_aws_command_names_the_region(repo: Rendered) -> None:
+    region = repo.answers["aws_region"]
+    for block in code_blocks(repo.read("docs/runbook.md")):
+        for line in block.splitlines():
+            calls = len(re.findall(r"(?:^\s*|\$\(|\| |&& )aws [a-z0-9-]+ [a-z]", line))
+            assert line.count(f"--region {region}") == calls, line
+
+
+def test_commands_are_ready_to_paste(repo: Rendered) -> None:
+    """Real names only: no <placeholder>, no seed names, no bracketed blanks."""
+    text = repo.read("docs/runbook.md")
+    for block in code_blocks(text):
+        assert not re.search(r"<[A-Za-z_ -]+>", block), block
+        assert not re.search(r"\[[A-Z][A-Za-z /-]+\]", block), block
+    for env in repo.environments:
+        names_cluster = resource_table(text)["ECS cluster"][env]
+        assert f"--cluster {names_cluster} " in text
+
+
+def test_seed_anti_patterns_are_resolved(repo: Rendered) -> None:
+    text = repo.read("docs/runbook.md")
+    assert "truncate -s" not in text
+    assert "du -sh" not in text
+    assert "--desired-count" not in "\n".join(code_blocks(text))
+    scale = section(text, "scale")
+    assert "**temporary**" in scale
+    assert "24 hours" in scale
+    assert "register-scalable-target" in scale
+
+
+def test_overview_comes_from_the_answers(repo: Rendered) -> None:
+    text = repo.read("docs/runbook.md")
+    a = repo.answers
+    overview = section(text, "service-overview")
+    for value in (
+        a["description"],
+        a["owner_team"],
+        a["owner_email"],
+        a["slack_channel"],
+        a["oncall_schedule"],
+        a["aws_region"],
+        f"https://github.com/{a['github_org']}/{a['service_name']}",
+    ):
+        assert value in overview, value
+    tool = {"pagerduty": "PagerDuty", "opsgenie": "Opsgenie"}[a["oncall_tool"]]
+    assert tool in overview
+    assert "**Last verified:**" in text
+    escalation = section(text, "escalation")
+    for value in (a["oncall_schedule"], a["escalation_l2"], a["escalation_l3"], tool):
+        assert value in escalation, value
+
+
+def test_architecture_follows_the_choices(repo: Rendered) -> None:
+    text = repo.read("docs/runbook.md")
+    diagram = code_blocks(text, "mermaid")
+    assert len(diagram) == 1
+    zones = len(repo.answers["private_subnet_ids"]) if repo.answers["vpc_mode"] == "existing" else 3
+    assert f"private subnets in {zones} availability zones" in diagram[0]
+    assert ("RDS PostgreSQL" in diagram[0]) is repo.use_postgres
+    assert ("ElastiCache Redis" in diagram[0]) is repo.use_redis
+    assert ("Secrets Manager" in diagram[0]) is (repo.use_postgres or repo.use_redis)
+
+
+def test_health_urls_are_real(repo: Rendered) -> None:
+    text = section(repo.read("docs/runbook.md"), "health-endpoints")
+    domain = repo.answers["domain_name"]
+    table = resource_table(repo.read("docs/runbook.md"))
+    if domain:
+        assert f'"https://{domain}/health/live"' in text
+        assert f'"https://{domain}/health"' in text
+    others = [e for e in repo.environments if not domain or e != "prod"]
+    region = repo.answers["aws_region"]
+    for env in others:
+        alb = table["Load balancer"][env]
+        assert f"describe-load-balancers --region {region} --names {alb} " in text
+    if others:
+        assert '"https://${ALB_DNS}/health/live"' in text
+
+
+def test_troubleshooting_uses_the_real_log_group_and_dashboard(repo: Rendered) -> None:
+    text = repo.read("docs/runbook.md")
+    table = resource_table(text)
+    region = repo.answers["aws_region"]
+    for env in repo.environments:
+        group = table["Log group"][env]
+        assert f"aws logs tail {group} --region {region} --since 15m --follow" in text
+        assert f"aws logs start-query --region {region} --log-group-name {group} " in text
+        assert f"dashboards:name={table['Dashboard'][env]})" in text
+
+
+def test_recovery_uses_real_identifiers(repo: Rendered) -> None:
+    text = repo.read("docs/runbook.md")
+    table = resource_table(text)
+    recovery = section(text, "recovery-procedures")
+    region = repo.answers["aws_region"]
+    for env in repo.environments:
+        cluster, service = table["ECS cluster"][env], table["ECS service"][env]
+        assert f"--cluster {cluster} --service {service} --force-new-deployment" in recovery
+        family = table["Task definition family"][env]
+        assert f"list-task-definitions --region {region} --family-prefix {family} " in recovery
+        if repo.use_postgres:
+            db = table["DB instance"][env]
+            failover = section(text, "database-failover")
+            if env == "prod":
+                assert f"--db-instance-identifier {db} --force-failover" in failover
+            assert f"--source-db-instance-identifier {db} " in recovery
+        if repo.use_redis:
+            secret = table["Redis auth secret"][env]
+            rotation = section(text, "force-a-secret-rotation")
+            assert f"put-secret-value --region {region} --secret-id {secret} " in rotation
+
+
+def test_aws_commands_exist_with_these_options(repo: Rendered) -> None:
+    """Every aws command line (runbook, README, smoke test, deploy workflow) is one the AWS CLI knows:
+    service, operation or waiter, options, and a valid JMESPath --query."""
+    lines = [
+        line
+        for doc in ("docs/runbook.md", "README.md")
+        for block in code_blocks(repo.read(doc))
+        for line in block.splitlines()
+    ]
+    lines += repo.read("scripts/smoke-test.sh").splitlines()
+    deploy = yaml.safe_load(repo.read(".github/workflows/deploy.yml"))
+    for job in deploy["jobs"].values():
+        for step in job.get("steps", []):
+            lines += step.get("run", "").splitlines()
+    problems, checked = [], 0
+    for line in lines:
+        for command in split_commands(line):
+            if command.words[:1] == ("aws",):
+                checked += 1
+                problems += check(command)
+    assert checked > 20
+    assert problems == []

@@ -1,0 +1,499 @@
+"""The generated Rust service: its own fmt, clippy and test suites, then the real binary.
+
+Runs against the loopback PostgreSQL and Redis that .ci/run starts (SVCFORGE_PG_URL,
+SVCFORGE_REDIS_URL) and moto's server for Secrets Manager; the Redis-down check starts and stops
+its own redis-server. Both variants build into one shared CARGO_TARGET_DIR
+(SVCFORGE_CARGO_TARGET_DIR), and the committed Cargo.lock makes every variant compile the same
+dependency tree, so only the first build is slow.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from tests.support.render import variant
+from tests.support.tools import server_url, tool
+
+pytestmark = pytest.mark.slow
+
+TARGET = Path(
+    os.environ.get("SVCFORGE_CARGO_TARGET_DIR", Path.home() / ".cache" / "svcforge" / "cargo-target")
+)
+CARGO_ENV = {
+    "CARGO_TARGET_DIR": str(TARGET),
+    "CARGO_TERM_COLOR": "never",
+    # Each run copies the service to a new directory, so incremental data is never reused, and
+    # without debug info the test binaries link much faster.
+    "CARGO_INCREMENTAL": "0",
+    "CARGO_PROFILE_DEV_DEBUG": "0",
+    "CI": "1",
+}
+TIMINGS: dict[str, float] = {}
+
+
+def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 2400) -> str:
+    proc = subprocess.run(
+        cmd,
+        cwd=cwd,
+        env={**os.environ, **CARGO_ENV, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    output = f"{proc.stdout}\n{proc.stderr}"
+    assert proc.returncode == 0, f"{' '.join(cmd)} failed ({proc.returncode}):\n{output[-8000:]}"
+    return output
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _fresh_database(pg_url: str) -> str:
+    """Create a new database on the shared server and return its URL."""
+    name = f"svcforge_rs_{uuid.uuid4().hex[:10]}"
+    _run([tool("psql"), pg_url, "-v", "ON_ERROR_STOP=1", "-qc", f"CREATE DATABASE {name}"], Path.cwd())
+    parts = urlsplit(pg_url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _get(url: str) -> tuple[int, dict[str, str], Any]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, _lower(response.headers.items()), json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, _lower(error.headers.items()), json.loads(error.read())
+
+
+def _lower(items: Any) -> dict[str, str]:
+    return {key.lower(): value for key, value in items}
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"{what} exited early"
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"{what} did not listen on {port}")
+
+
+def _check_variant(name: str, tmp_path_factory: pytest.TempPathFactory, **overrides: Any) -> Path:
+    """Copy the rendered service, run fmt, clippy and the tests, keep the built binary."""
+    source = variant(language="rust", **overrides) / "service"
+    service = tmp_path_factory.mktemp(f"rust-{name}") / "service"
+    shutil.copytree(source, service)
+    cargo = tool("cargo")
+    started = time.monotonic()
+    _run([cargo, "fmt", "--check"], service)
+    _run([cargo, "clippy", "--locked", "--all-targets", "--", "-D", "warnings"], service)
+    test_env = {
+        "TEST_DATABASE_URL": _fresh_database(server_url("pg")),
+        "TEST_REDIS_URL": server_url("redis"),
+    }
+    output = _run([cargo, "test", "--locked"], service, env=test_env)
+    TIMINGS[name] = time.monotonic() - started
+    print(f"\nrust {name}: fmt + clippy + test in {TIMINGS[name]:.1f} s (target dir {TARGET})")
+    assert "test result: FAILED" not in output
+    # `cargo test` built the binary for the integration tests; keep this variant's copy, since
+    # the next variant overwrites it in the shared target directory.
+    binary = service / "service-under-test"
+    shutil.copy2(TARGET / "debug" / "service", binary)
+    return binary
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _check_variant("full", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def minimal(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _check_variant("minimal", tmp_path_factory, database="none", cache="none")
+
+
+@pytest.fixture(scope="module")
+def database_url() -> str:
+    return _fresh_database(server_url("pg"))
+
+
+class Server:
+    """The service binary on a free loopback port."""
+
+    def __init__(self, binary: Path, env: dict[str, str]) -> None:
+        self.binary = binary
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = binary.parent / f"server-{self.port}.log"
+        self._out = self.log.open("w")
+        self.proc = subprocess.Popen(
+            [str(binary)],
+            env={
+                **os.environ,
+                "HOST": "127.0.0.1",
+                "PORT": str(self.port),
+                "ENVIRONMENT": "local",
+                "LOG_LEVEL": "info",
+                **env,
+            },
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, f"server exited early:\n{self.log.read_text()}"
+            try:
+                if _get(f"{self.base}/health/live")[0] == 200:
+                    return
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"server did not answer /health/live in 30 s:\n{self.log.read_text()}")
+
+    def healthcheck(self, port: int) -> int:
+        env = {**os.environ, "PORT": str(port)}
+        return subprocess.run([str(self.binary), "healthcheck"], env=env, check=False).returncode
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._out.close()
+        return self.proc.returncode
+
+    def logs(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.log.read_text().splitlines() if line.startswith("{")]
+
+
+def _start_redis(tmp_path: Path, *extra: str) -> tuple[str, subprocess.Popen[bytes]]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            tool("redis-server"),
+            "--port", str(port),
+            "--bind", "127.0.0.1",
+            "--save", "",
+            "--appendonly", "no",
+            "--dir", str(tmp_path),
+            *extra,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    _wait_for_port(port, proc, "redis-server")
+    return f"redis://127.0.0.1:{port}/0", proc
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    url, proc = _start_redis(tmp_path)
+    yield url, proc
+    _stop(proc)
+
+
+def test_full_variant_passes_fmt_clippy_and_tests(full: Path) -> None:
+    assert full.is_file()
+
+
+def test_variant_without_database_or_cache_passes_and_reports_no_checks(minimal: Path) -> None:
+    cargo_toml = (minimal.parent / "Cargo.toml").read_text()
+    assert "default = []" in cargo_toml
+    server = Server(minimal, {})
+    try:
+        status, headers, body = _get(f"{server.base}/health")
+        assert (status, body) == (200, {"status": "healthy", "checks": []})
+        assert headers["cache-control"] == "no-store"
+    finally:
+        code = server.stop()
+    assert code == 0, server.log.read_text()
+
+
+def test_lockfile_and_manifest() -> None:
+    full_dir = variant(language="rust") / "service"
+    minimal_dir = variant(language="rust", database="none", cache="none") / "service"
+    assert (full_dir / "Cargo.lock").read_bytes() == (minimal_dir / "Cargo.lock").read_bytes()
+    manifest = (full_dir / "Cargo.toml").read_text()
+    assert 'name = "service"' in manifest and 'edition = "2021"' in manifest
+    assert 'default = ["postgres", "redis"]' in manifest
+    assert "native-tls" not in manifest and "aws-lc" not in (full_dir / "Cargo.lock").read_text()
+    assert not list(full_dir.rglob("*.jinja"))
+
+
+def test_dockerfile_is_hadolint_clean() -> None:
+    service = variant(language="rust") / "service"
+    _run([tool("hadolint"), "--no-color", "Dockerfile"], service)
+    dockerfile = (service / "Dockerfile").read_text()
+    assert "FROM rust:1." in dockerfile and "-bookworm AS build" in dockerfile
+    assert "cargo build --release --locked" in dockerfile
+    assert "FROM gcr.io/distroless/cc-debian12:nonroot" in dockerfile
+    assert "USER 65532:65532" in dockerfile
+    assert 'ENTRYPOINT ["/app/service"]' in dockerfile
+    assert 'CMD ["/app/service", "healthcheck"]' in dockerfile
+    ignored = (service / ".dockerignore").read_text().split()
+    assert {".env", ".env.*", "target/", ".git"} <= set(ignored)
+
+
+def test_real_server_health_healthcheck_and_graceful_stop(full: Path, database_url: str) -> None:
+    server = Server(full, {"DATABASE_URL": database_url, "REDIS_URL": server_url("redis")})
+    try:
+        status, headers, body = _get(f"{server.base}/health/live")
+        assert (status, body) == (200, {"status": "healthy"})
+        assert headers["cache-control"] == "no-store"
+        status, headers, body = _get(f"{server.base}/health")
+        assert status == 200, body
+        assert headers["cache-control"] == "no-store"
+        assert body["status"] == "healthy"
+        assert [(c["name"], c["status"]) for c in body["checks"]] == [
+            ("database", "healthy"),
+            ("redis", "healthy"),
+        ]
+        assert server.healthcheck(server.port) == 0
+        assert server.healthcheck(_free_port()) == 1
+    finally:
+        code = server.stop()
+    assert code == 0, server.log.read_text()
+    messages = [entry["message"] for entry in server.logs()]
+    assert "shutdown signal received" in messages and messages[-1] == "stopped", messages
+
+
+def test_real_server_reports_503_when_redis_stops(
+    full: Path, database_url: str, own_redis: tuple[str, subprocess.Popen[bytes]]
+) -> None:
+    redis_url, redis_proc = own_redis
+    server = Server(
+        full,
+        {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "HEALTH_CACHE_TTL_MS": "0"},
+    )
+    try:
+        assert _get(f"{server.base}/health")[0] == 200
+        _stop(redis_proc)
+        started = time.monotonic()
+        status, headers, body = _get(f"{server.base}/health")
+        assert time.monotonic() - started < 1.5
+        assert status == 503, body
+        assert headers["cache-control"] == "no-store"
+        checks = {c["name"]: c for c in body["checks"]}
+        assert checks["database"]["status"] == "healthy"
+        assert checks["redis"]["status"] == "unhealthy"
+        assert checks["redis"]["error"] in {"refused", "timeout", "error"}
+        assert set(checks["redis"]) <= {"name", "status", "latency_ms", "error"}
+        assert "127.0.0.1" not in json.dumps(body)
+        assert _get(f"{server.base}/health/live")[0] == 200
+    finally:
+        code = server.stop()
+    assert code == 0, server.log.read_text()
+
+
+def test_missing_configuration_names_the_variable(full: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DB_SECRET_ARN"}}
+    env["REDIS_URL"] = server_url("redis")
+    proc = subprocess.run([str(full)], env=env, capture_output=True, text=True, timeout=30, check=False)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "DB_SECRET_ARN" in proc.stdout
+
+
+@pytest.fixture
+def moto(tmp_path: Path) -> Iterator[str]:
+    moto_server = Path(sys.executable).parent / "moto_server"
+    if not moto_server.is_file():
+        moto_server = Path(tool("moto_server"))
+    port = _free_port()
+    proc = subprocess.Popen(
+        [str(moto_server), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait_for_port(port, proc, "moto_server")
+    yield f"http://127.0.0.1:{port}"
+    _stop(proc)
+
+
+MOTO_ENV = {
+    "AWS_REGION": "eu-west-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",  # pragma: allowlist secret
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+def _moto_client(moto: str) -> Any:
+    import boto3
+
+    return boto3.client(
+        "secretsmanager",
+        endpoint_url=moto,
+        region_name=MOTO_ENV["AWS_REGION"],
+        aws_access_key_id=MOTO_ENV["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=MOTO_ENV["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
+def test_rejected_redis_token_is_refetched_after_rotation(
+    full: Path, database_url: str, moto: str, tmp_path: Path
+) -> None:
+    """Redis rejects the cached token; the service refetches the secret and recovers."""
+    client = _moto_client(moto)
+    old, new = f"old-{uuid.uuid4().hex}", f"new-{uuid.uuid4().hex}"
+    arn = client.create_secret(Name="payments-api/staging/redis-auth-rotated", SecretString=old)["ARN"]
+    redis_url, redis_proc = _start_redis(tmp_path, "--requirepass", new)
+    server = None
+    try:
+        server = Server(
+            full,
+            {
+                **MOTO_ENV,
+                "AWS_ENDPOINT_URL": moto,
+                "DATABASE_URL": database_url,
+                "REDIS_URL": redis_url,
+                "REDIS_AUTH_SECRET_ARN": arn,
+                "HEALTH_CACHE_TTL_MS": "0",
+            },
+        )
+        status, _, body = _get(f"{server.base}/health")
+        assert status == 503, body
+        assert {c["name"]: c.get("error") for c in body["checks"]}["redis"] == "auth"
+        client.put_secret_value(SecretId=arn, SecretString=new)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            status, _, body = _get(f"{server.base}/health")
+            if status == 200:
+                break
+            time.sleep(0.2)
+        assert status == 200, body
+    finally:
+        code = server.stop() if server else None
+        _stop(redis_proc)
+    assert code == 0, server.log.read_text() if server else ""
+    logs = server.log.read_text()
+    assert old not in logs and new not in logs
+    assert "redis auth token reloaded" in [e["message"] for e in server.logs()]
+
+
+def test_credentials_come_from_secrets_manager(
+    full: Path, database_url: str, moto: str, tmp_path: Path
+) -> None:
+    """DB_SECRET_ARN and REDIS_AUTH_SECRET_ARN read through the AWS SDK (moto's server)."""
+    aws = {**MOTO_ENV, "AWS_ENDPOINT_URL": moto}
+    client = _moto_client(moto)
+    db_password = f"db-{uuid.uuid4().hex}"
+    token = f"tok-{uuid.uuid4().hex}"
+    db_arn = client.create_secret(
+        Name="payments-api/staging/db-master",
+        SecretString=json.dumps({"username": "postgres", "password": db_password}),
+    )["ARN"]
+    redis_arn = client.create_secret(Name="payments-api/staging/redis-auth", SecretString=token)["ARN"]
+    redis_url, redis_proc = _start_redis(tmp_path, "--requirepass", token)
+    db = urlsplit(database_url)
+    server = None
+    try:
+        server = Server(
+            full,
+            {
+                **aws,
+                "DB_SECRET_ARN": db_arn,
+                "DB_HOST": db.hostname or "127.0.0.1",
+                "DB_PORT": str(db.port),
+                "DB_NAME": db.path.lstrip("/"),
+                "DB_SSL_MODE": "disable",
+                "DB_POOL_SIZE": "2",
+                "REDIS_URL": redis_url,
+                "REDIS_AUTH_SECRET_ARN": redis_arn,
+            },
+        )
+        status, _, body = _get(f"{server.base}/health")
+        assert status == 200, body
+    finally:
+        code = server.stop() if server else None
+        _stop(redis_proc)
+    assert code == 0, server.log.read_text() if server else ""
+    logs = server.log.read_text()
+    assert db_password not in logs and token not in logs
+    loaded = [e for e in server.logs() if e["message"] == "secret loaded"]
+    assert {e["secret_id"] for e in loaded} == {db_arn, redis_arn}
+
+
+def _hanging_server() -> int:
+    """A loopback server that accepts connections and never answers (a hung Redis)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    return int(listener.getsockname()[1])
+
+
+def _latencies(url: str, count: int) -> tuple[float, float, set[int]]:
+    samples, statuses = [], set()
+    for _ in range(count):
+        started = time.perf_counter()
+        statuses.add(_get(url)[0])
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return samples[len(samples) // 2], samples[min(len(samples) - 1, int(len(samples) * 0.99))], statuses
+
+
+def test_benchmark_deep_health_latency(full: Path, database_url: str) -> None:
+    """Prints /health p50/p99 (no result caching) healthy and with Redis hanging; not a timed test."""
+    timeout_ms = 200
+    common = {
+        "DATABASE_URL": database_url,
+        "HEALTH_CACHE_TTL_MS": "0",
+        "HEALTH_CHECK_TIMEOUT_MS": str(timeout_ms),
+    }
+    healthy = Server(full, {**common, "REDIS_URL": server_url("redis")})
+    try:
+        p50, p99, statuses = _latencies(f"{healthy.base}/health", 200)
+    finally:
+        healthy.stop()
+    assert statuses == {200}
+    print(f"\nrust /health healthy: p50 {p50:.2f} ms, p99 {p99:.2f} ms (200 requests)")
+    hanging = Server(full, {**common, "REDIS_URL": f"redis://127.0.0.1:{_hanging_server()}/0"})
+    try:
+        p50, p99, statuses = _latencies(f"{hanging.base}/health", 20)
+    finally:
+        hanging.stop()
+    assert statuses == {503}
+    print(f"rust /health redis hanging: p50 {p50:.2f} ms, p99 {p99:.2f} ms (timeout {timeout_ms} ms)")
+    # Checks run concurrently: the total is bounded by one timeout, not the sum.
+    assert p99 < timeout_ms + 500

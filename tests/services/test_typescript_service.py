@@ -1,0 +1,388 @@
+"""The generated TypeScript service: its own lint and test suites, then the real server process.
+
+Runs against the loopback PostgreSQL and Redis that .ci/run starts (SVCFORGE_PG_URL,
+SVCFORGE_REDIS_URL); the Redis-down check starts and stops its own redis-server. The installed
+node_modules are shared between runs, keyed by the hash of the committed package-lock.json.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from tests.support.render import variant
+from tests.support.tools import server_url, tool
+
+pytestmark = pytest.mark.slow
+
+CACHE = Path(os.environ.get("SVCFORGE_CACHE_DIR", Path.home() / ".cache" / "svcforge"))
+SILENT_NODE = {"NODE_NO_WARNINGS": "1", "NO_COLOR": "1", "CI": os.environ.get("CI", "1")}
+
+
+def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 240) -> str:
+    proc = subprocess.run(
+        cmd,
+        cwd=cwd,
+        env={**os.environ, **SILENT_NODE, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert proc.returncode == 0, f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout
+
+
+def _run_parallel(cmds: list[list[str]], cwd: Path) -> None:
+    """Run independent checks at once (tsc, eslint and prettier each read the tree only)."""
+    procs = [
+        (
+            cmd,
+            subprocess.Popen(
+                cmd,
+                cwd=cwd,
+                env={**os.environ, **SILENT_NODE},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            ),
+        )
+        for cmd in cmds
+    ]
+    failures = []
+    for cmd, proc in procs:
+        out, _ = proc.communicate(timeout=300)
+        if proc.returncode != 0:
+            failures.append(f"{' '.join(cmd)} failed ({proc.returncode}):\n{out}")
+    assert not failures, "\n".join(failures)
+
+
+def _static_checks(service: Path, lint: list[str] | None = None) -> None:
+    """tsc, eslint and prettier; ``lint`` narrows eslint to these files (default: all)."""
+    _run_parallel(
+        [
+            [_bin(service, "tsc"), "--noEmit", "-p", "."],
+            [_bin(service, "eslint"), "--max-warnings", "0", *(lint or ["."])],
+            [_bin(service, "prettier"), "--check", "."],
+        ],
+        service,
+    )
+
+
+def _differing_sources(service: Path, reference: Path) -> list[str]:
+    """TypeScript files of ``service`` that are absent from or differ from ``reference``."""
+    return sorted(
+        str(path.relative_to(service))
+        for folder in ("src", "test")
+        for path in (service / folder).glob("*.ts")
+        if not (reference / path.relative_to(service)).is_file()
+        or (reference / path.relative_to(service)).read_bytes() != path.read_bytes()
+    )
+
+
+def _node_modules(service: Path) -> Path:
+    """Install the locked dependencies once per lockfile content and return the shared dir."""
+    lock = (service / "package-lock.json").read_bytes()
+    key = hashlib.sha256(lock + (service / "package.json").read_bytes()).hexdigest()[:16]
+    home = CACHE / f"ts-service-node-modules-{key}"
+    if (home / "node_modules" / ".package-lock.json").is_file():
+        return home / "node_modules"
+    staging = CACHE / f".ts-service-{key}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir(parents=True)
+    try:
+        shutil.copy2(service / "package.json", staging / "package.json")
+        shutil.copy2(service / "package-lock.json", staging / "package-lock.json")
+        _run(
+            [tool("npm"), "ci", "--prefer-offline", "--no-audit", "--no-fund"],
+            staging,
+            timeout=600,
+        )
+        try:
+            staging.rename(home)
+        except OSError:  # another run finished first; use its copy
+            shutil.rmtree(staging, ignore_errors=True)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return home / "node_modules"
+
+
+def _prepared(tmp_path_factory: pytest.TempPathFactory, name: str, **overrides: Any) -> Path:
+    source = variant(language="typescript", **overrides) / "service"
+    service = tmp_path_factory.mktemp(name) / "service"
+    shutil.copytree(source, service)
+    (service / "node_modules").symlink_to(_node_modules(service), target_is_directory=True)
+    return service
+
+
+def _bin(service: Path, name: str) -> str:
+    return str(service / "node_modules" / ".bin" / name)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _fresh_database(pg_url: str) -> str:
+    """Create a new database on the shared server and return its URL."""
+    name = f"svcforge_ts_{uuid.uuid4().hex[:10]}"
+    _run([tool("psql"), pg_url, "-v", "ON_ERROR_STOP=1", "-qc", f"CREATE DATABASE {name}"], Path.cwd())
+    parts = urlsplit(pg_url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _get(url: str) -> tuple[int, dict[str, str], Any]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, dict(response.headers), json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), json.loads(error.read())
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _prepared(tmp_path_factory, "ts-full")
+
+
+@pytest.fixture(scope="module")
+def minimal(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _prepared(tmp_path_factory, "ts-minimal", database="none", cache="none")
+
+
+@pytest.fixture(scope="module")
+def database_url() -> str:
+    return _fresh_database(server_url("pg"))
+
+
+@pytest.fixture(scope="module")
+def built(full: Path) -> Path:
+    _run([_bin(full, "tsc"), "-p", "tsconfig.build.json"], full)
+    assert (full / "dist" / "server.js").is_file()
+    assert (full / "dist" / "healthcheck.js").is_file()
+    return full
+
+
+class Server:
+    """`node dist/server.js` on a free loopback port."""
+
+    def __init__(self, service: Path, env: dict[str, str]) -> None:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = service / f"server-{self.port}.log"
+        self._out = self.log.open("w")
+        self.proc = subprocess.Popen(
+            [tool("node"), "dist/server.js"],
+            cwd=service,
+            env={
+                **os.environ,
+                **SILENT_NODE,
+                "PORT": str(self.port),
+                "HOST": "127.0.0.1",
+                "ENVIRONMENT": "local",
+                "LOG_LEVEL": "info",
+                **env,
+            },
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, f"server exited early:\n{self.log.read_text()}"
+            try:
+                if _get(f"{self.base}/health/live")[0] == 200:
+                    return
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"server did not answer /health/live in 30 s:\n{self.log.read_text()}")
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._out.close()
+        return self.proc.returncode
+
+    def logs(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.log.read_text().splitlines() if line.startswith("{")]
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            tool("redis-server"),
+            "--port", str(port),
+            "--bind", "127.0.0.1",
+            "--save", "",
+            "--appendonly", "no",
+            "--dir", str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    break
+        except OSError:
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0", proc
+    if proc.poll() is None:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_package_pins_exact_versions_and_lockfile_matches(full: Path) -> None:
+    package = json.loads((full / "package.json").read_text())
+    lock = json.loads((full / "package-lock.json").read_text())
+    pinned = {**package["dependencies"], **package["devDependencies"]}
+    assert all(version[0].isdigit() for version in pinned.values()), pinned
+    assert pinned["typescript"].startswith("5."), "TypeScript 7 has no JS compiler API"
+    root = lock["packages"][""]
+    assert root["name"] == package["name"]
+    assert {**root["dependencies"], **root["devDependencies"]} == pinned
+    assert "resolved" not in (full / "package-lock.json").read_text()
+
+
+def test_full_variant_passes_its_own_lint_and_tests(full: Path, database_url: str) -> None:
+    _static_checks(full)
+    out = _run(
+        [_bin(full, "vitest"), "run", "--reporter", "verbose"],
+        full,
+        env={"TEST_DATABASE_URL": database_url, "TEST_REDIS_URL": server_url("redis")},
+    )
+    # The real-server tests must have run, not been skipped.
+    for name in (
+        "answers 200 when every dependency answers",
+        "answers 503 when the database is down",
+        "answers 503 within the timeout when Redis accepts but never answers",
+        "runs a query on the real server",
+        "refreshes the secret and rebuilds the pool once when the password was rotated",
+        "never prints a secret value",
+    ):
+        passed = [line for line in out.splitlines() if name in line and "✓" in line]
+        assert passed, f"{name!r} did not pass:\n{out}"
+    assert " skipped" not in out, out
+
+
+def test_variant_without_database_or_cache_is_clean(minimal: Path, full: Path) -> None:
+    assert not (minimal / "src" / "db.ts").exists()
+    assert not (minimal / "src" / "redis.ts").exists()
+    sources = "\n".join(p.read_text() for p in (minimal / "src").glob("*.ts"))
+    for leftover in ("from 'pg'", "from 'redis'", "DB_SECRET_ARN", "REDIS_URL", "./db.js"):
+        assert leftover not in sources, leftover
+    # Files identical to the full variant's were linted there; type-check everything again.
+    changed = _differing_sources(minimal, full)
+    assert "src/config.ts" in changed and "src/server.ts" in changed, changed
+    _static_checks(minimal, lint=changed)
+    _run([_bin(minimal, "vitest"), "run"], minimal)
+
+
+def test_dockerfile_is_hadolint_clean(full: Path) -> None:
+    _run([tool("hadolint"), "--no-color", "Dockerfile"], full)
+    dockerfile = (full / "Dockerfile").read_text()
+    assert "npm ci --omit=dev" in dockerfile
+    assert "USER 65532:65532" in dockerfile
+    assert 'ENTRYPOINT ["/nodejs/bin/node", "dist/server.js"]' in dockerfile
+
+
+def test_real_server_health_and_graceful_stop(built: Path, database_url: str) -> None:
+    server = Server(built, {"DATABASE_URL": database_url, "REDIS_URL": server_url("redis")})
+    try:
+        status, headers, body = _get(f"{server.base}/health/live")
+        assert (status, body) == (200, {"status": "healthy"})
+        assert headers["Cache-Control"] == "no-store"
+        status, headers, body = _get(f"{server.base}/health")
+        assert status == 200, body
+        assert headers["Cache-Control"] == "no-store"
+        assert body["status"] == "healthy"
+        assert [(c["name"], c["status"]) for c in body["checks"]] == [
+            ("database", "healthy"),
+            ("redis", "healthy"),
+        ]
+        probe = [tool("node"), "dist/healthcheck.js"]
+        ok = subprocess.run(probe, cwd=built, env={**os.environ, "PORT": str(server.port)}, check=False)
+        assert ok.returncode == 0
+        closed = str(_free_port())
+        down = subprocess.run(
+            probe, cwd=built, env={**os.environ, "PORT": closed}, capture_output=True, check=False
+        )
+        assert down.returncode == 1
+    finally:
+        code = server.stop()
+    assert code == 0, server.log.read_text()
+    messages = [entry["msg"] for entry in server.logs()]
+    assert "shutting down" in messages and messages[-1] == "stopped", messages
+
+
+def test_real_server_reports_503_when_redis_stops(
+    built: Path, database_url: str, own_redis: tuple[str, subprocess.Popen[bytes]]
+) -> None:
+    redis_url, redis_proc = own_redis
+    server = Server(
+        built,
+        {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "HEALTH_CACHE_TTL_MS": "0"},
+    )
+    try:
+        assert _get(f"{server.base}/health")[0] == 200
+        redis_proc.terminate()
+        redis_proc.wait(timeout=10)
+        started = time.monotonic()
+        status, headers, body = _get(f"{server.base}/health")
+        assert time.monotonic() - started < 1.5
+        assert status == 503, body
+        assert headers["Cache-Control"] == "no-store"
+        checks = {c["name"]: c for c in body["checks"]}
+        assert checks["database"]["status"] == "healthy"
+        assert checks["redis"]["status"] == "unhealthy"
+        assert checks["redis"]["error"] in {"refused", "timeout"}
+        assert set(checks["redis"]) <= {"name", "status", "latency_ms", "error"}
+        assert "127.0.0.1" not in json.dumps(body)
+        assert _get(f"{server.base}/health/live")[0] == 200
+    finally:
+        code = server.stop()
+    assert code == 0, server.log.read_text()
+
+
+def test_real_server_refuses_to_start_without_its_configuration(built: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DB_", "DATABASE_", "REDIS_"))}
+    proc = subprocess.run(
+        [tool("node"), "dist/server.js"],
+        cwd=built,
+        env={**env, **SILENT_NODE, "PORT": str(_free_port())},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 1
+    line = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert line["level"] == "error"
+    assert "DB_SECRET_ARN is required" in line["msg"]
+    assert "REDIS_URL is required" in line["msg"]

