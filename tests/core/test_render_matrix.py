@@ -96,9 +96,10 @@ def test_expected_files(matrix: dict[tuple[str, ...], Path], combo: tuple[str, .
     if cdk:
         assert (repo / "cdk" / "bin" / "app.ts").is_file()
         assert (repo / "cdk" / "lib" / "service-stack.ts").is_file()
-        assert (repo / "cdk" / "lib" / "database-stack.ts").is_file() == (
-            database == "postgres" or cache == "redis"
-        )
+        # The stateful stack always exists: it owns the KMS key even without a database.
+        assert (repo / "cdk" / "lib" / "database-stack.ts").is_file()
+        config = (repo / "cdk" / "lib" / "config.ts").read_text()
+        assert ("usePostgres: true" in config) == (database == "postgres")
 
     runbook = (repo / "docs" / "runbook.md").read_text()
     assert ("reboot-db-instance" in runbook) == (database == "postgres")

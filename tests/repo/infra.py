@@ -7,7 +7,6 @@ attributes that carry the names the runbook lists, so the names test can compare
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import tempfile
@@ -15,11 +14,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.cdk import pipeline
 from tests.support.render import variant
-from tests.support.tools import IN_CI, tool
+from tests.support.tools import lint_python, tool
 
 Values = dict[tuple[str, str], set[str]]
 
@@ -106,17 +103,6 @@ def _walk(value: Any, path: list[str]) -> list[str]:
     if isinstance(value, dict):
         return _walk(value.get(path[0]), path[1:])
     return []
-
-
-def lint_python() -> str:
-    """Interpreter of the lint venv (tfparse); fails in CI and skips locally when missing."""
-    path = os.environ.get("SVCFORGE_LINT_PYTHON", "")
-    if not path or not Path(path).is_file():
-        message = "the lint venv (SVCFORGE_LINT_PYTHON, with tfparse) is missing; .ci/run makes it"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 def terraform_values(repo: Path, environments: list[str]) -> dict[str, Values]:

@@ -229,7 +229,7 @@ def test_dockerfiles_pass_hadolint(full: Service, bare: Service) -> None:
             f"hadolint {service.name}",
         )
         text = dockerfile.read_text()
-        assert "USER 10001:10001" in text
+        assert "USER 65532:65532" in text
         assert 'ENTRYPOINT ["python", "-m", "app"]' in text
         assert 'CMD ["python", "-m", "app.healthcheck"]' in text
         assert ":latest" not in text

