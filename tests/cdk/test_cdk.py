@@ -41,6 +41,13 @@ EXPECTED_NAMES: dict[str, dict[str, Any]] = {
         "redis_auth_secret": "payments-api/staging/redis-auth",
         "sns_topic": "payments-api-staging-alarms",
         "dashboard": "payments-api-staging",
+        "waf_web_acl": "payments-api-staging",
+        "waf_log_group": "aws-waf-logs-payments-api-staging",
+        "flow_log_role": "payments-api-staging-flow-logs",
+        "rds_monitoring_role": "payments-api-staging-rds-monitoring",
+        "db_log_group": "/aws/rds/instance/payments-api-staging/postgresql",
+        "cache_slow_log_group": "/elasticache/payments-api-staging/slow-log",
+        "deployment_events_rule": "payments-api-staging-deployment-failed",
         "alarms": [
             "payments-api-staging-cpu-high",
             "payments-api-staging-memory-high",
@@ -48,11 +55,14 @@ EXPECTED_NAMES: dict[str, dict[str, Any]] = {
             "payments-api-staging-target-5xx",
             "payments-api-staging-unhealthy-hosts",
             "payments-api-staging-deployment-rollback",
+            "payments-api-staging-ephemeral-storage-high",
+            "payments-api-staging-certificate-expiry",
         ],
         "db_alarms": [
             "payments-api-staging-db-connections-high",
             "payments-api-staging-db-storage-low",
             "payments-api-staging-db-cpu-high",
+            "payments-api-staging-db-auth-failures",
         ],
         "cache_alarms": [
             "payments-api-staging-cache-memory-high",
@@ -85,6 +95,13 @@ EXPECTED_NAMES: dict[str, dict[str, Any]] = {
         "redis_auth_secret": "payments-api/prod/redis-auth",
         "sns_topic": "payments-api-prod-alarms",
         "dashboard": "payments-api-prod",
+        "waf_web_acl": "payments-api-prod",
+        "waf_log_group": "aws-waf-logs-payments-api-prod",
+        "flow_log_role": "payments-api-prod-flow-logs",
+        "rds_monitoring_role": "payments-api-prod-rds-monitoring",
+        "db_log_group": "/aws/rds/instance/payments-api-prod/postgresql",
+        "cache_slow_log_group": "/elasticache/payments-api-prod/slow-log",
+        "deployment_events_rule": "payments-api-prod-deployment-failed",
         "alarms": [
             "payments-api-prod-cpu-high",
             "payments-api-prod-memory-high",
@@ -92,11 +109,14 @@ EXPECTED_NAMES: dict[str, dict[str, Any]] = {
             "payments-api-prod-target-5xx",
             "payments-api-prod-unhealthy-hosts",
             "payments-api-prod-deployment-rollback",
+            "payments-api-prod-ephemeral-storage-high",
+            "payments-api-prod-certificate-expiry",
         ],
         "db_alarms": [
             "payments-api-prod-db-connections-high",
             "payments-api-prod-db-storage-low",
             "payments-api-prod-db-cpu-high",
+            "payments-api-prod-db-auth-failures",
         ],
         "cache_alarms": [
             "payments-api-prod-cache-memory-high",
@@ -197,9 +217,18 @@ def test_physical_names_are_the_computed_names(built: dict[str, Built], name: st
     assert _values(templates, "AWS::ElasticLoadBalancingV2::TargetGroup", "Name") == [
         expected["target_group"]
     ]
-    log_groups = [expected["log_group"]] + ([expected["flow_log_group"]] if created_vpc else [])
+    log_groups = [expected["log_group"], expected["waf_log_group"]]
+    log_groups += [expected["flow_log_group"]] if created_vpc else []
+    log_groups += [expected["db_log_group"]] if postgres else []
+    log_groups += [expected["cache_slow_log_group"]] if redis else []
     assert _values(templates, "AWS::Logs::LogGroup", "LogGroupName") == sorted(log_groups)
-    assert _values(templates, "AWS::IAM::Role", "RoleName") == sorted(expected["roles"])
+    roles = expected["roles"] + ([expected["flow_log_role"]] if created_vpc else [])
+    roles += [expected["rds_monitoring_role"]] if postgres else []
+    assert _values(templates, "AWS::IAM::Role", "RoleName") == sorted(roles)
+    assert _values(templates, "AWS::WAFv2::WebACL", "Name") == [expected["waf_web_acl"]]
+    assert _values(templates, "AWS::Events::Rule", "Name") == [expected["deployment_events_rule"]]
+    filters = _values(templates, "AWS::Logs::MetricFilter", "FilterName")
+    assert filters == ([f"{expected['cluster']}-db-auth-failures"] if postgres else [])
     groups = expected["security_groups"]
     wanted_groups = [groups["alb"], groups["service"]]
     wanted_groups += [groups["db"]] if postgres else []
@@ -286,3 +315,19 @@ def test_stages_pin_accounts_only_when_given(built: dict[str, Built], name: str)
     }
     account = ACCOUNTS["prod"] if name == "full" else "unknown-account"
     assert environments == {f"aws://{account}/eu-west-1"}
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_stack_names_are_the_computed_names(built: dict[str, Built], name: str) -> None:
+    created_vpc = _uses(name)[2]
+    for env in ENVIRONMENTS:
+        manifest_file = built[name].directory / "cdk.out" / f"assembly-{env}" / "manifest.json"
+        manifest = json.loads(manifest_file.read_text())
+        stack_names = sorted(
+            artifact["properties"]["stackName"]
+            for artifact in manifest["artifacts"].values()
+            if artifact.get("type") == "aws:cloudformation:stack"
+        )
+        prefix = EXPECTED_NAMES[env]["cluster"]
+        wanted = [f"{prefix}-data", f"{prefix}-service"] + ([f"{prefix}-network"] if created_vpc else [])
+        assert stack_names == sorted(wanted)

@@ -73,9 +73,18 @@ LIMITS = {
     "kms_alias": 256,
     "db_secret": 512,
     "redis_auth_secret": 512,
-    # "<prefix>-<12-digit account id>" is an S3 bucket name (63 characters).
-    "alb_logs_bucket_prefix": 63 - 13,
+    # S3 bucket_prefix: AWS appends 26 characters to make a bucket name (at most 63).
+    "alb_logs_bucket_prefix": 37,
+    "waf_log_group": 512,
+    "waf_web_acl": 128,
+    "flow_log_role": 64,
+    "rds_monitoring_role": 64,
+    "db_final_snapshot": 255,
+    "cache_slow_log_group": 512,
+    "deployment_events_rule": 64,
 }
+# CloudFormation stack names.
+STACK_LIMIT = 128
 
 
 def test_every_derived_name_fits_its_aws_limit() -> None:
@@ -86,6 +95,17 @@ def test_every_derived_name_fits_its_aws_limit() -> None:
             assert len(names[key]) <= limit, f"{env}.{key} = {names[key]!r} exceeds {limit}"
         for alarm in names["alarms"].values():
             assert len(alarm) <= 255
+        assert set(names["stacks"]) == {"network", "data", "service"}
+        for stack in names["stacks"].values():
+            assert len(stack) <= STACK_LIMIT
+            assert re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*", stack), stack
+        # WAF only logs to groups named aws-waf-logs-*.
+        assert names["waf_log_group"].startswith("aws-waf-logs-")
+        assert re.fullmatch(r"[A-Za-z0-9_-]+", names["waf_web_acl"]), names["waf_web_acl"]
+        assert re.fullmatch(r"[a-z0-9][a-z0-9-]*", names["alb_logs_bucket_prefix"])
+        # Final DB snapshot ids: a letter first, no trailing or double hyphen.
+        assert re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", names["db_final_snapshot"])
+        assert re.fullmatch(r"[A-Za-z0-9._-]+", names["deployment_events_rule"])
         # ELB, RDS and ElastiCache names: letters, digits, hyphens; no leading/trailing/double hyphen.
         for key in ("alb", "target_group", "db_identifier", "cache_replication_group"):
             assert re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", names[key]), names[key]
@@ -97,7 +117,9 @@ def test_alarm_names_follow_the_chosen_data_stores() -> None:
     full = resolve(answers())["names"]["prod"]["alarms"]
     bare = resolve(answers(database="none", cache="none"))["names"]["prod"]["alarms"]
     assert {"db_connections_high", "db_storage_low", "cache_memory_high"} <= set(full)
+    assert {"db_auth_failures", "ephemeral_storage_high", "certificate_expiry"} <= set(full)
     assert not {k for k in bare if k.startswith(("db_", "cache_"))}
+    assert {"ephemeral_storage_high", "certificate_expiry"} <= set(bare)
 
 
 def test_prod_gets_multi_az_and_a_pool_that_fits_the_database() -> None:

@@ -36,6 +36,9 @@ TF_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "aws_secretsmanager_secret": ("name",),
     "aws_elasticache_replication_group": ("replication_group_id",),
     "aws_cloudwatch_metric_alarm": ("alarm_name",),
+    "aws_wafv2_web_acl": ("name",),
+    "aws_cloudwatch_event_rule": ("name",),
+    "aws_cloudwatch_log_metric_filter": ("log_group_name",),
 }
 
 # CloudFormation resource type -> property paths.
@@ -58,6 +61,9 @@ CFN_PROPERTIES: dict[str, tuple[str, ...]] = {
     "AWS::SecretsManager::Secret": ("Name",),
     "AWS::ElastiCache::ReplicationGroup": ("ReplicationGroupId",),
     "AWS::CloudWatch::Alarm": ("AlarmName",),
+    "AWS::WAFv2::WebACL": ("Name",),
+    "AWS::Events::Rule": ("Name",),
+    "AWS::Logs::MetricFilter": ("LogGroupName",),
 }
 
 _TFPARSE = r"""

@@ -33,6 +33,9 @@ TF_ROWS: dict[str, tuple[tuple[str, str], ...]] = {
         ("aws_ecs_service", "load_balancer.container_port"),
     ),
     "Liveness path": (("aws_lb_target_group", "health_check.path"),),
+    "WAF web ACL": (("aws_wafv2_web_acl", "name"),),
+    "WAF log group": (("aws_cloudwatch_log_group", "name"),),
+    "Deployment events rule": (("aws_cloudwatch_event_rule", "name"),),
 }
 CDK_ROWS: dict[str, tuple[tuple[str, str], ...]] = {
     "ECS cluster": (("AWS::ECS::Cluster", "ClusterName"),),
@@ -57,6 +60,9 @@ CDK_ROWS: dict[str, tuple[tuple[str, str], ...]] = {
         ("AWS::ECS::TaskDefinition", "ContainerDefinitions.PortMappings.ContainerPort"),
     ),
     "Liveness path": (("AWS::ElasticLoadBalancingV2::TargetGroup", "HealthCheckPath"),),
+    "WAF web ACL": (("AWS::WAFv2::WebACL", "Name"),),
+    "WAF log group": (("AWS::Logs::LogGroup", "LogGroupName"),),
+    "Deployment events rule": (("AWS::Events::Rule", "Name"),),
 }
 # Rows checked another way (see the tests below) or that name no resource.
 OTHER_ROWS = {"ECR repository", "Deep health path", "DB master secret"}

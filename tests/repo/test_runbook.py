@@ -81,8 +81,9 @@ def test_every_alarm_has_its_anchor_and_names_its_alarm(repo: Rendered) -> None:
     alarms = alarm_rows(table)
     expected = {"cpu_high", "memory_high", "at_max_capacity", "target_5xx"}
     expected |= {"unhealthy_hosts", "deployment_rollback"}
+    expected |= {"ephemeral_storage_high", "certificate_expiry"}
     if repo.use_postgres:
-        expected |= {"db_connections_high", "db_storage_low", "db_cpu_high"}
+        expected |= {"db_connections_high", "db_storage_low", "db_cpu_high", "db_auth_failures"}
     if repo.use_redis:
         expected |= {"cache_memory_high", "cache_cpu_high"}
     assert set(alarms) == expected
@@ -252,3 +253,18 @@ def test_aws_commands_exist_with_these_options(repo: Rendered) -> None:
                 problems += check(command)
     assert checked > 20
     assert problems == []
+
+
+def test_no_failure_mode_is_left_without_an_alarm(repo: Rendered) -> None:
+    """Task ephemeral storage, certificate expiry and database logins each name their alarm."""
+    text = repo.read("docs/runbook.md")
+    assert "known-gaps" not in slugs(text)
+    assert "no alarm" not in section(text, "out-of-disk")
+    assert "none" not in section(text, "certificate-expiry").split("**Symptoms:**")[0]
+    table = alarm_rows(resource_table(text))
+    for env in repo.environments:
+        assert f"`{table['ephemeral_storage_high'][env]}`" in section(text, "out-of-disk")
+        assert f"`{table['certificate_expiry'][env]}`" in section(text, "certificate-expiry")
+        if repo.use_postgres:
+            rotation = section(text, "secret-rotation-breaks-authentication")
+            assert f"`{table['db_auth_failures'][env]}`" in rotation

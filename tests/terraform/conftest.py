@@ -102,6 +102,7 @@ def computed(name: str) -> dict[str, Any]:
         "ecr_repository",
         "use_postgres",
         "use_redis",
+        "container_uid",
     ):
         context[key] = yaml.safe_load(env.from_string(str(spec[key]["default"])).render(context))
     for key in ("names", "env_config", "healthcheck_command"):

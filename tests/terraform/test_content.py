@@ -172,7 +172,8 @@ def test_tfvars_hold_the_computed_names_and_settings(variant_name: str) -> None:
     for env in _envs(variant_name):
         tfvars = files[f"environments/{env}/terraform.tfvars"]
         names = {k: v for k, v in tfvars["names"].items() if k != "__is_block__"}
-        names["alarms"] = {k: v for k, v in names["alarms"].items() if k != "__is_block__"}
+        for nested in ("alarms", "stacks"):
+            names[nested] = {k: v for k, v in names[nested].items() if k != "__is_block__"}
         assert names == values["names"][env]
         c = values["env_config"][env]
         for key in ("min_capacity", "max_capacity", "multi_az", "deletion_protection"):
@@ -219,6 +220,53 @@ def test_alb_is_https_only(variant_name: str) -> None:
         assert lb["drop_invalid_header_fields"] is True
         assert lb["enable_deletion_protection"] is (env == "prod")
         assert lb["access_logs"]["enabled"] is True
+
+
+def test_module_built_resources_use_the_computed_names(variant_name: str) -> None:
+    values = computed(variant_name)
+    for env in _envs(variant_name):
+        names = values["names"][env]
+        data = resolved(variant_name, env)
+        assert _one(data, "aws_wafv2_web_acl")["name"] == names["waf_web_acl"]
+        log_groups = {group["name"] for group in data["aws_cloudwatch_log_group"]}
+        assert names["waf_log_group"] in log_groups
+        assert _one(data, "aws_cloudwatch_event_rule")["name"] == names["deployment_events_rule"]
+        assert _one(data, "aws_s3_bucket")["bucket_prefix"] == names["alb_logs_bucket_prefix"]
+        roles = {role["name"] for role in data["aws_iam_role"]}
+        assert (names["flow_log_role"] in roles) is (values["vpc_mode"] == "create")
+        assert (names["rds_monitoring_role"] in roles) is values["use_postgres"]
+        assert (names["cache_slow_log_group"] in log_groups) is values["use_redis"]
+        if values["use_postgres"]:
+            db = _one(data, "aws_db_instance")
+            assert db["final_snapshot_identifier"] == names["db_final_snapshot"]
+            metric_filter = _one(data, "aws_cloudwatch_log_metric_filter")
+            assert metric_filter["log_group_name"] == f"/aws/rds/instance/{names['db_identifier']}/postgresql"
+            assert metric_filter["pattern"] == '"password authentication failed"'
+        else:
+            assert not data.get("aws_cloudwatch_log_metric_filter")
+
+
+def test_new_alarms_watch_storage_certificate_and_logins(variant_name: str) -> None:
+    values = computed(variant_name)
+    for env in _envs(variant_name):
+        names = values["names"][env]["alarms"]
+        data = resolved(variant_name, env)
+        alarms = {a["alarm_name"]: a for a in data["aws_cloudwatch_metric_alarm"]}
+        storage = alarms[names["ephemeral_storage_high"]]
+        assert storage["threshold"] == 80 and storage["comparison_operator"] == "GreaterThanThreshold"
+        queries = storage["metric_query"]
+        assert [q["expression"] for q in queries if "expression" in q] == ["100 * used / reserved"]
+        metrics = {q["metric"]["metric_name"]: q["metric"] for q in queries if "metric" in q}
+        assert set(metrics) == {"EphemeralStorageUtilized", "EphemeralStorageReserved"}
+        assert all(m["namespace"] == "ECS/ContainerInsights" for m in metrics.values())
+        certificate = alarms[names["certificate_expiry"]]
+        assert certificate["metric_name"] == "DaysToExpiry" and certificate["threshold"] == 30
+        assert certificate["comparison_operator"] == "LessThanThreshold"
+        assert set(certificate["dimensions"]) - {"__is_block__"} == {"CertificateArn"}
+        if values["use_postgres"]:
+            logins = alarms[names["db_auth_failures"]]
+            assert logins["threshold"] == 0 and logins["period"] == 300
+            assert logins["comparison_operator"] == "GreaterThanThreshold"
 
 
 @pytest.mark.parametrize("name", ["full"])

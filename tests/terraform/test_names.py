@@ -45,6 +45,7 @@ LIMITS: dict[tuple[str, str], int] = {
     ("aws_elasticache_replication_group", "replication_group_id"): 40,
     ("aws_elasticache_subnet_group", "name"): 255,
     ("aws_secretsmanager_secret", "name"): 512,
+    ("aws_cloudwatch_log_metric_filter", "name"): 512,
 }
 
 # tfparse puts a UUID where a value does not resolve.
@@ -101,6 +102,10 @@ def test_names_follow_aws_character_rules(env: str) -> None:
     assert re.fullmatch(r"[a-z][a-z0-9_]*", db["db_name"])
     (bucket,) = data["aws_s3_bucket"]
     assert re.fullmatch(r"[a-z0-9][a-z0-9-]*", bucket["bucket_prefix"])
+    # The computed prefix fits as it is: nothing truncates it any more.
+    assert bucket["bucket_prefix"] == f"{LONGEST}-{env}-alb-"
+    waf_logs = [g["name"] for g in data["aws_cloudwatch_log_group"] if "waf" in g["name"]]
+    assert waf_logs == [f"aws-waf-logs-{LONGEST}-{env}"]
     (cache_group,) = data["aws_elasticache_replication_group"]
     # ElastiCache names the nodes <group>-001, -002: those ids share the 40-character limit.
     assert len(f"{cache_group['replication_group_id']}-001") <= 40

@@ -42,7 +42,10 @@ def test_root_variables_are_all_set_by_tfvars(variant_name: str) -> None:
     left_to_set = {"image_tag"} | (set() if a["certificate_arn"] else {"certificate_arn"})
     for env in a["environments"]:
         root = modules[f"environments/{env}"]
-        values = files[f"environments/{env}/terraform.tfvars"]
+        # python-hcl2 adds bookkeeping keys such as __inline_comments__.
+        values = {
+            k: v for k, v in files[f"environments/{env}/terraform.tfvars"].items() if not k.startswith("__")
+        }
         assert set(values) <= set(root.variables), "tfvars sets undeclared variables"
         required = {n for n, body in root.variables.items() if "default" not in body}
         assert required - set(values) == left_to_set

@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -11,6 +12,16 @@ import { NetworkRefs, NetworkSource, resolveNetwork } from './network-stack';
 
 /** PostgreSQL 16, pinned to a minor version (a bare major is deprecated for new instances). */
 export const POSTGRES_VERSION = rds.PostgresEngineVersion.VER_16_13;
+
+/** Namespace of the metric the postgresql-log filter publishes (the metric name is the alarm name). */
+export const DB_AUTH_FAILURES_NAMESPACE = 'PostgreSQLLogs';
+
+function requireAlarmName(name: string | undefined, what: string): string {
+  if (name === undefined) {
+    throw new Error(`lib/config.ts has no name for ${what}`);
+  }
+  return name;
+}
 
 export interface DatabaseStackProps extends StackProps {
   readonly service: ServiceConfig;
@@ -57,7 +68,7 @@ export class DatabaseStack extends Stack {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    // CloudWatch Logs encrypts the service's log group with this key.
+    // CloudWatch Logs encrypts this environment's log groups (service, WAF, database, cache) with this key.
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchLogs',
@@ -69,7 +80,7 @@ export class DatabaseStack extends Stack {
             'kms:EncryptionContext:aws:logs:arn': this.formatArn({
               service: 'logs',
               resource: 'log-group',
-              resourceName: names.logGroup,
+              resourceName: '*',
               arnFormat: ArnFormat.COLON_RESOURCE_NAME,
             }),
           },
@@ -127,6 +138,25 @@ export class DatabaseStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
+    // Pre-created (RDS would create it bare) so the authentication-failure filter has a log group to read.
+    const postgresqlLog = new logs.LogGroup(this, 'PostgresqlLog', {
+      logGroupName: `/aws/rds/instance/${names.dbIdentifier}/postgresql`,
+      retention: environment.logRetentionDays as logs.RetentionDays,
+      encryptionKey: key,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const monitoringRole = new iam.Role(this, 'MonitoringRole', {
+      roleName: names.rdsMonitoringRole,
+      description: `Enhanced monitoring of ${names.dbIdentifier}`,
+      assumedBy: new iam.ServicePrincipal('monitoring.rds.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole')],
+    });
+    Validations.of(monitoringRole).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
+      reason:
+        'The enhanced-monitoring role assumed by monitoring.rds.amazonaws.com uses the AWS policy made for it: it only writes the RDSOSMetrics log group.',
+    });
+
     const instance = new rds.DatabaseInstance(this, 'Postgres', {
       instanceIdentifier: names.dbIdentifier,
       engine,
@@ -161,7 +191,23 @@ export class DatabaseStack extends Stack {
       performanceInsightEncryptionKey: key,
       performanceInsightRetention: rds.PerformanceInsightRetention.DEFAULT,
       monitoringInterval: Duration.seconds(60),
+      monitoringRole,
       engineLifecycleSupport: rds.EngineLifecycleSupport.OPEN_SOURCE_RDS_EXTENDED_SUPPORT_DISABLED,
+    });
+
+    instance.node.addDependency(postgresqlLog);
+
+    // A rotation the tasks or clients have not picked up shows as rejected passwords; the
+    // service stack alarms on this metric (names[env].alarms.db_auth_failures).
+    const authFailuresName = requireAlarmName(names.alarms.dbAuthFailures, 'db_auth_failures');
+    new logs.MetricFilter(this, 'DbAuthFailures', {
+      logGroup: postgresqlLog,
+      filterName: authFailuresName,
+      filterPattern: logs.FilterPattern.literal('"password authentication failed"'),
+      metricNamespace: DB_AUTH_FAILURES_NAMESPACE,
+      metricName: authFailuresName,
+      metricValue: '1',
+      defaultValue: 0,
     });
 
     // Rotate the master secret every 30 days; the service re-reads it on auth failure.
@@ -170,11 +216,6 @@ export class DatabaseStack extends Stack {
       vpcSubnets: network.privateSubnets,
     });
 
-    Validations.of(instance).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
-      reason:
-        'The enhanced-monitoring role assumed by monitoring.rds.amazonaws.com uses the AWS policy made for it: it only writes the RDSOSMetrics log group.',
-    });
     Validations.of(instance).acknowledge({
       id: 'AwsSolutions-RDS11',
       reason:
@@ -233,6 +274,13 @@ export class DatabaseStack extends Stack {
       subnetIds,
     });
 
+    const slowLog = new logs.LogGroup(this, 'CacheSlowLog', {
+      logGroupName: names.cacheSlowLogGroup,
+      retention: environment.logRetentionDays as logs.RetentionDays,
+      encryptionKey: key,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
     const nodes = environment.multiAz ? 2 : 1;
     const replicationGroup = new elasticache.CfnReplicationGroup(this, 'Redis', {
       replicationGroupId: names.cacheReplicationGroup,
@@ -256,6 +304,14 @@ export class DatabaseStack extends Stack {
       snapshotRetentionLimit: environment.isProd ? 7 : 1,
       snapshotWindow: '03:00-04:00',
       preferredMaintenanceWindow: 'sun:04:30-sun:05:30',
+      logDeliveryConfigurations: [
+        {
+          destinationType: 'cloudwatch-logs',
+          destinationDetails: { cloudWatchLogsDetails: { logGroup: slowLog.logGroupName } },
+          logFormat: 'json',
+          logType: 'slow-log',
+        },
+      ],
     });
     replicationGroup.applyRemovalPolicy(RemovalPolicy.SNAPSHOT);
 

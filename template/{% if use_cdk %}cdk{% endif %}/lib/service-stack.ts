@@ -1,4 +1,4 @@
-import { CfnParameter, Duration, Fn, RemovalPolicy, Size, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnParameter, Duration, Fn, RemovalPolicy, Size, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -17,7 +17,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { EnvironmentConfig, ServiceConfig } from './config';
-import { CacheRefs, DatabaseRefs } from './database-stack';
+import { CacheRefs, DB_AUTH_FAILURES_NAMESPACE, DatabaseRefs } from './database-stack';
 import { NetworkSource, resolveNetwork } from './network-stack';
 
 export interface ServiceStackProps extends StackProps {
@@ -147,11 +147,12 @@ export class ServiceStack extends Stack {
     });
     this.targetGroup = targetGroup;
 
+    const certificateArn = this.certificateArn(environment);
     loadBalancer.addListener('Https', {
       port: HTTPS_PORT,
       protocol: elbv2.ApplicationProtocol.HTTPS,
       sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
-      certificates: [acm.Certificate.fromCertificateArn(this, 'Certificate', this.certificateArn(environment))],
+      certificates: [acm.Certificate.fromCertificateArn(this, 'Certificate', certificateArn)],
       defaultTargetGroups: [targetGroup],
       open: false,
     });
@@ -163,6 +164,7 @@ export class ServiceStack extends Stack {
     });
 
     const webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
+      name: names.wafWebAcl,
       scope: 'REGIONAL',
       defaultAction: { allow: {} },
       description: `${names.alb}: AWS managed rules`,
@@ -181,6 +183,27 @@ export class ServiceStack extends Stack {
       resourceArn: loadBalancer.loadBalancerArn,
       webAclArn: webAcl.attrArn,
     });
+    // WAF only delivers to log groups whose name starts with aws-waf-logs-.
+    const wafLogGroup = new logs.LogGroup(this, 'WafLogs', {
+      logGroupName: names.wafLogGroup,
+      retention: environment.logRetentionDays as logs.RetentionDays,
+      encryptionKey: key,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const wafLogging = new wafv2.CfnLoggingConfiguration(this, 'WebAclLogging', {
+      resourceArn: webAcl.attrArn,
+      // The log group ARN without the trailing ":*" that LogGroup.logGroupArn carries.
+      logDestinationConfigs: [
+        this.formatArn({
+          service: 'logs',
+          resource: 'log-group',
+          resourceName: wafLogGroup.logGroupName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+      redactedFields: [{ singleHeader: { Name: 'authorization' } }, { singleHeader: { Name: 'cookie' } }],
+    });
+    wafLogging.node.addDependency(wafLogGroup);
 
     // ---------------------------------------------------------------- task definition
     const logGroup = new logs.LogGroup(this, 'LogGroup', {
@@ -328,7 +351,7 @@ export class ServiceStack extends Stack {
     topic.addSubscription(new subscriptions.EmailSubscription(service.ownerEmail));
     this.alarmTopic = topic;
 
-    const alarms = this.createAlarms(props, fargateService, targetGroup, topic);
+    const alarms = this.createAlarms(props, fargateService, targetGroup, topic, certificateArn);
     this.createDashboard(props, fargateService, loadBalancer, targetGroup, alarms);
   }
 
@@ -398,6 +421,7 @@ export class ServiceStack extends Stack {
     fargateService: ecs.FargateService,
     targetGroup: elbv2.ApplicationTargetGroup,
     topic: sns.ITopic,
+    certificateArn: string,
   ): cloudwatch.Alarm[] {
     const { environment, database, cache } = props;
     const { names } = environment;
@@ -442,13 +466,23 @@ export class ServiceStack extends Stack {
         statistic: 'Maximum',
         period: minute,
       }), environment.maxCapacity, atLeast, 15);
-    add('Target5xx', names.alarms.target5xx, 'Targets returned more than 10 HTTP 5xx a minute for 5 minutes.',
-      targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: minute, statistic: 'Sum' }), 10, above);
+    // Same rule as the Terraform: a share of requests, ignored below 20 requests a minute.
+    add('Target5xx', names.alarms.target5xx, 'More than 5% of requests answered with 5xx by the tasks for 3 minutes.',
+      new cloudwatch.MathExpression({
+        expression: 'IF(requests >= 20, 100 * FILL(errors, 0) / requests, 0)',
+        label: 'Target 5xx (% of requests)',
+        usingMetrics: {
+          errors: targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: minute, statistic: 'Sum' }),
+          requests: targetGroup.metrics.requestCount({ period: minute, statistic: 'Sum' }),
+        },
+        period: minute,
+      }), 5, above, 3);
     add('UnhealthyHosts', names.alarms.unhealthyHosts, 'At least one target failed the load balancer health check for 3 minutes.',
       targetGroup.metrics.unhealthyHostCount({ period: minute, statistic: 'Maximum' }), 1, atLeast, 3);
 
     // ECS reports a circuit-breaker rollback as an event; the rule's match count is the metric.
     const rollbackRule = new events.Rule(this, 'DeploymentFailedRule', {
+      ruleName: names.deploymentEventsRule,
       description: `${names.service} ${environment.name}: a deployment failed and was rolled back`,
       eventPattern: {
         source: ['aws.ecs'],
@@ -466,16 +500,51 @@ export class ServiceStack extends Stack {
         period: Duration.minutes(5),
       }), 1, atLeast, 1);
 
+    // Fargate gives each task 20 GiB of ephemeral storage; /tmp is the only writable path.
+    const containerInsights = (metricName: string): cloudwatch.Metric =>
+      new cloudwatch.Metric({
+        namespace: 'ECS/ContainerInsights',
+        metricName,
+        dimensionsMap: { ClusterName: names.cluster, ServiceName: names.service },
+        statistic: 'Maximum',
+        period: minute,
+      });
+    add('EphemeralStorageHigh', names.alarms.ephemeralStorageHigh, 'Task ephemeral storage above 80% used for 5 minutes; writes to /tmp will fail.',
+      new cloudwatch.MathExpression({
+        expression: '100 * used / reserved',
+        label: 'Ephemeral storage used (%)',
+        period: minute,
+        usingMetrics: { used: containerInsights('EphemeralStorageUtilized'), reserved: containerInsights('EphemeralStorageReserved') },
+      }), 80, above);
+    // ACM publishes DaysToExpiry once a day per certificate.
+    add('CertificateExpiry', names.alarms.certificateExpiry, 'The listener certificate expires in less than 30 days and has not been renewed.',
+      new cloudwatch.Metric({
+        namespace: 'AWS/CertificateManager',
+        metricName: 'DaysToExpiry',
+        dimensionsMap: { CertificateArn: certificateArn },
+        statistic: 'Minimum',
+        period: Duration.days(1),
+      }), 30, cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD, 1);
+
     if (database) {
       const db = database.instance;
       add('DbConnectionsHigh', requireName(names.alarms.dbConnectionsHigh, 'db_connections_high'),
         `Database connections above 80% of max_connections (${environment.dbMaxConnections}).`,
         db.metricDatabaseConnections({ period: minute, statistic: 'Maximum' }), Math.floor(environment.dbMaxConnections * 0.8), above);
-      add('DbStorageLow', requireName(names.alarms.dbStorageLow, 'db_storage_low'), 'Database free storage below 5 GiB.',
-        db.metricFreeStorageSpace({ period: minute, statistic: 'Minimum' }), 5 * 1024 ** 3,
-        cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD);
+      add('DbStorageLow', requireName(names.alarms.dbStorageLow, 'db_storage_low'), 'Database free storage below 2 GiB for 10 minutes.',
+        db.metricFreeStorageSpace({ period: Duration.minutes(5), statistic: 'Minimum' }), 2 * 1024 ** 3,
+        cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD, 2);
       add('DbCpuHigh', requireName(names.alarms.dbCpuHigh, 'db_cpu_high'), 'Database CPU above 80% for 10 minutes.',
         db.metricCPUUtilization({ period: minute }), 80, above, 10);
+      // The data stack's filter on the postgresql log publishes this metric (named like the alarm).
+      const authFailures = requireName(names.alarms.dbAuthFailures, 'db_auth_failures');
+      add('DbAuthFailures', authFailures, 'The database rejected a password in the last 5 minutes, typically after a secret rotation.',
+        new cloudwatch.Metric({
+          namespace: DB_AUTH_FAILURES_NAMESPACE,
+          metricName: authFailures,
+          statistic: 'Sum',
+          period: Duration.minutes(5),
+        }), 0, above, 1);
     }
     if (cache) {
       const perNode = (metricName: string): cloudwatch.IMetric =>

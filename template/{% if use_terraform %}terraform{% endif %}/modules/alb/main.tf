@@ -221,7 +221,7 @@ resource "aws_s3_bucket_policy" "access_logs" {
 
 # WAFv2: a per-IP rate limit plus AWS managed rule groups.
 resource "aws_wafv2_web_acl" "this" {
-  name        = var.name
+  name        = var.web_acl_name
   description = "Protects the ${var.name} load balancer."
   scope       = "REGIONAL"
 
@@ -362,7 +362,7 @@ resource "aws_wafv2_web_acl_association" "this" {
 
 # WAF only delivers to log groups whose name starts with aws-waf-logs-.
 resource "aws_cloudwatch_log_group" "waf" {
-  name              = "aws-waf-logs-${var.name}"
+  name              = var.waf_log_group_name
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
 }

@@ -121,3 +121,18 @@ variable "kms_key_arn" {
   description = "Customer-managed KMS key that encrypts the WAF log group."
   type        = string
 }
+
+variable "web_acl_name" {
+  description = "Name of the WAF web ACL (names[env].waf_web_acl)."
+  type        = string
+}
+
+variable "waf_log_group_name" {
+  description = "Log group of the WAF logs (names[env].waf_log_group); WAF requires the aws-waf-logs- prefix."
+  type        = string
+
+  validation {
+    condition     = startswith(var.waf_log_group_name, "aws-waf-logs-") && length(var.waf_log_group_name) <= 512
+    error_message = "waf_log_group_name must start with aws-waf-logs- and be at most 512 characters."
+  }
+}

@@ -107,7 +107,7 @@ data "aws_iam_policy_document" "monitoring_assume" {
 }
 
 resource "aws_iam_role" "monitoring" {
-  name               = "${var.identifier}-rds-monitoring"
+  name               = var.monitoring_role_name
   description        = "Enhanced monitoring of ${var.identifier}."
   assume_role_policy = data.aws_iam_policy_document.monitoring_assume.json
 }
@@ -153,7 +153,7 @@ resource "aws_db_instance" "this" {
   delete_automated_backups  = false
   deletion_protection       = var.deletion_protection
   skip_final_snapshot       = false
-  final_snapshot_identifier = "${var.identifier}-final"
+  final_snapshot_identifier = var.final_snapshot_identifier
 
   auto_minor_version_upgrade  = true
   allow_major_version_upgrade = false

@@ -42,3 +42,8 @@ output "allocated_storage" {
   description = "Initial storage in GiB."
   value       = var.allocated_storage
 }
+
+output "postgresql_log_group_name" {
+  description = "Log group the postgresql log is exported to (the authentication-failure alarm reads it)."
+  value       = aws_cloudwatch_log_group.exports["postgresql"].name
+}

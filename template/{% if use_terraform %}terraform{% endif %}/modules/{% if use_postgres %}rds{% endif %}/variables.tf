@@ -148,3 +148,13 @@ variable "log_retention_days" {
   type        = number
   default     = 365
 }
+
+variable "monitoring_role_name" {
+  description = "Name of the enhanced-monitoring IAM role (names[env].rds_monitoring_role)."
+  type        = string
+}
+
+variable "final_snapshot_identifier" {
+  description = "Identifier of the snapshot taken when the instance is deleted (names[env].db_final_snapshot)."
+  type        = string
+}

@@ -99,7 +99,7 @@ resource "aws_secretsmanager_secret_version" "auth" {
 }
 
 resource "aws_cloudwatch_log_group" "slow_log" {
-  name              = "/elasticache/${var.replication_group_id}/slow-log"
+  name              = var.slow_log_group_name
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
 }

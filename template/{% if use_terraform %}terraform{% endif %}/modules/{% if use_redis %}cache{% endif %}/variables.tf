@@ -85,3 +85,8 @@ variable "log_retention_days" {
   type        = number
   default     = 365
 }
+
+variable "slow_log_group_name" {
+  description = "Log group of the Redis slow log (names[env].cache_slow_log_group)."
+  type        = string
+}

@@ -164,7 +164,7 @@ data "aws_iam_policy_document" "flow_logs_assume" {
 }
 
 resource "aws_iam_role" "flow_logs" {
-  name               = "${var.name}-flow-logs"
+  name               = var.flow_log_role_name
   description        = "Lets VPC flow logs write to ${var.flow_log_group_name}."
   assume_role_policy = data.aws_iam_policy_document.flow_logs_assume.json
 }

@@ -54,3 +54,8 @@ variable "kms_key_arn" {
   description = "ARN of the customer-managed KMS key that encrypts the flow log group."
   type        = string
 }
+
+variable "flow_log_role_name" {
+  description = "Name of the IAM role VPC flow logs write with (names[env].flow_log_role)."
+  type        = string
+}
