@@ -29,6 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import yaml
 
+from tests.services.support import free_port
 from tests.support.render import variant
 from tests.support.tools import server_url, tool
 
@@ -86,13 +87,6 @@ def _uv() -> str:
         tool("uv")  # fails in CI, skips locally
     assert path is not None
     return path
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def _with_database(url: str, name: str) -> str:
@@ -286,7 +280,7 @@ class Running:
 
 
 def _start(service: Service, env: dict[str, str], tmp: Path) -> Running:
-    port = _free_port()
+    port = free_port()
     log = tmp / f"service-{port}.log"
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DB_", "REDIS_"))}
     clean.pop("DATABASE_URL", None)
@@ -412,7 +406,7 @@ def test_redis_stopped_gives_503(full: Service, database_url: str, tmp_path: Pat
 
 def _redis_server(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], int]:
     """Our own redis-server on a free loopback port (the caller stops it)."""
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [
             tool("redis-server"),
@@ -526,7 +520,7 @@ def test_missing_configuration_is_named(full: Service) -> None:
     proc = subprocess.run(
         [str(full.python), "-m", "app"],
         cwd=full.root,
-        env={**env, "PORT": str(_free_port())},
+        env={**env, "PORT": str(free_port())},
         capture_output=True,
         text=True,
         timeout=60,

@@ -18,16 +18,15 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pytest
 
+from tests.services.support import free_port, fresh_database, http_get, start_redis, stop
 from tests.support.render import variant
 from tests.support.tools import server_url, tool
 
@@ -63,32 +62,6 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: 
     return output
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _fresh_database(pg_url: str) -> str:
-    """Create a new database on the shared server and return its URL."""
-    name = f"svcforge_rs_{uuid.uuid4().hex[:10]}"
-    _run([tool("psql"), pg_url, "-v", "ON_ERROR_STOP=1", "-qc", f"CREATE DATABASE {name}"], Path.cwd())
-    parts = urlsplit(pg_url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def _get(url: str) -> tuple[int, dict[str, str], Any]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, _lower(response.headers.items()), json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, _lower(error.headers.items()), json.loads(error.read())
-
-
-def _lower(items: Any) -> dict[str, str]:
-    return {key.lower(): value for key, value in items}
-
-
 def _wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str) -> None:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -111,7 +84,7 @@ def _check_variant(name: str, tmp_path_factory: pytest.TempPathFactory, **overri
     _run([cargo, "fmt", "--check"], service)
     _run([cargo, "clippy", "--locked", "--all-targets", "--", "-D", "warnings"], service)
     test_env = {
-        "TEST_DATABASE_URL": _fresh_database(server_url("pg")),
+        "TEST_DATABASE_URL": fresh_database(server_url("pg"), "svcforge_rs"),
         "TEST_REDIS_URL": server_url("redis"),
     }
     output = _run([cargo, "test", "--locked"], service, env=test_env)
@@ -137,7 +110,7 @@ def minimal(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def database_url() -> str:
-    return _fresh_database(server_url("pg"))
+    return fresh_database(server_url("pg"), "svcforge_rs")
 
 
 class Server:
@@ -145,7 +118,7 @@ class Server:
 
     def __init__(self, binary: Path, env: dict[str, str]) -> None:
         self.binary = binary
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = binary.parent / f"server-{self.port}.log"
         self._out = self.log.open("w")
@@ -166,7 +139,7 @@ class Server:
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, f"server exited early:\n{self.log.read_text()}"
             try:
-                if _get(f"{self.base}/health/live")[0] == 200:
+                if http_get(f"{self.base}/health/live")[0] == 200:
                     return
             except (OSError, ValueError):
                 pass
@@ -192,36 +165,11 @@ class Server:
         return [json.loads(line) for line in self.log.read_text().splitlines() if line.startswith("{")]
 
 
-def _start_redis(tmp_path: Path, *extra: str) -> tuple[str, subprocess.Popen[bytes]]:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            tool("redis-server"),
-            "--port", str(port),
-            "--bind", "127.0.0.1",
-            "--save", "",
-            "--appendonly", "no",
-            "--dir", str(tmp_path),
-            *extra,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    _wait_for_port(port, proc, "redis-server")
-    return f"redis://127.0.0.1:{port}/0", proc
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    url, proc = _start_redis(tmp_path)
+    url, proc = start_redis(tmp_path)
     yield url, proc
-    _stop(proc)
+    stop(proc)
 
 
 def test_full_variant_passes_fmt_clippy_and_tests(full: Path) -> None:
@@ -233,7 +181,7 @@ def test_variant_without_database_or_cache_passes_and_reports_no_checks(minimal:
     assert "default = []" in cargo_toml
     server = Server(minimal, {})
     try:
-        status, headers, body = _get(f"{server.base}/health")
+        status, headers, body = http_get(f"{server.base}/health")
         assert (status, body) == (200, {"status": "healthy", "checks": []})
         assert headers["cache-control"] == "no-store"
     finally:
@@ -266,13 +214,13 @@ def test_dockerfile_is_hadolint_clean() -> None:
     assert {".env", ".env.*", "target/", ".git"} <= set(ignored)
 
 
-def test_real_server_health_healthcheck_and_graceful_stop(full: Path, database_url: str) -> None:
+def test_real_server_health_healthcheck_and_gracefulstop(full: Path, database_url: str) -> None:
     server = Server(full, {"DATABASE_URL": database_url, "REDIS_URL": server_url("redis")})
     try:
-        status, headers, body = _get(f"{server.base}/health/live")
+        status, headers, body = http_get(f"{server.base}/health/live")
         assert (status, body) == (200, {"status": "healthy"})
         assert headers["cache-control"] == "no-store"
-        status, headers, body = _get(f"{server.base}/health")
+        status, headers, body = http_get(f"{server.base}/health")
         assert status == 200, body
         assert headers["cache-control"] == "no-store"
         assert body["status"] == "healthy"
@@ -281,7 +229,7 @@ def test_real_server_health_healthcheck_and_graceful_stop(full: Path, database_u
             ("redis", "healthy"),
         ]
         assert server.healthcheck(server.port) == 0
-        assert server.healthcheck(_free_port()) == 1
+        assert server.healthcheck(free_port()) == 1
     finally:
         code = server.stop()
     assert code == 0, server.log.read_text()
@@ -298,10 +246,10 @@ def test_real_server_reports_503_when_redis_stops(
         {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "HEALTH_CACHE_TTL_MS": "0"},
     )
     try:
-        assert _get(f"{server.base}/health")[0] == 200
-        _stop(redis_proc)
+        assert http_get(f"{server.base}/health")[0] == 200
+        stop(redis_proc)
         started = time.monotonic()
-        status, headers, body = _get(f"{server.base}/health")
+        status, headers, body = http_get(f"{server.base}/health")
         assert time.monotonic() - started < 1.5
         assert status == 503, body
         assert headers["cache-control"] == "no-store"
@@ -311,7 +259,7 @@ def test_real_server_reports_503_when_redis_stops(
         assert checks["redis"]["error"] in {"refused", "timeout", "error"}
         assert set(checks["redis"]) <= {"name", "status", "latency_ms", "error"}
         assert "127.0.0.1" not in json.dumps(body)
-        assert _get(f"{server.base}/health/live")[0] == 200
+        assert http_get(f"{server.base}/health/live")[0] == 200
     finally:
         code = server.stop()
     assert code == 0, server.log.read_text()
@@ -330,7 +278,7 @@ def moto(tmp_path: Path) -> Iterator[str]:
     moto_server = Path(sys.executable).parent / "moto_server"
     if not moto_server.is_file():
         moto_server = Path(tool("moto_server"))
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [str(moto_server), "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
@@ -338,7 +286,7 @@ def moto(tmp_path: Path) -> Iterator[str]:
     )
     _wait_for_port(port, proc, "moto_server")
     yield f"http://127.0.0.1:{port}"
-    _stop(proc)
+    stop(proc)
 
 
 MOTO_ENV = {
@@ -368,7 +316,7 @@ def test_rejected_redis_token_is_refetched_after_rotation(
     client = _moto_client(moto)
     old, new = f"old-{uuid.uuid4().hex}", f"new-{uuid.uuid4().hex}"
     arn = client.create_secret(Name="payments-api/staging/redis-auth-rotated", SecretString=old)["ARN"]
-    redis_url, redis_proc = _start_redis(tmp_path, "--requirepass", new)
+    redis_url, redis_proc = start_redis(tmp_path, "--requirepass", new)
     server = None
     try:
         server = Server(
@@ -382,20 +330,20 @@ def test_rejected_redis_token_is_refetched_after_rotation(
                 "HEALTH_CACHE_TTL_MS": "0",
             },
         )
-        status, _, body = _get(f"{server.base}/health")
+        status, _, body = http_get(f"{server.base}/health")
         assert status == 503, body
         assert {c["name"]: c.get("error") for c in body["checks"]}["redis"] == "auth"
         client.put_secret_value(SecretId=arn, SecretString=new)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            status, _, body = _get(f"{server.base}/health")
+            status, _, body = http_get(f"{server.base}/health")
             if status == 200:
                 break
             time.sleep(0.2)
         assert status == 200, body
     finally:
         code = server.stop() if server else None
-        _stop(redis_proc)
+        stop(redis_proc)
     assert code == 0, server.log.read_text() if server else ""
     logs = server.log.read_text()
     assert old not in logs and new not in logs
@@ -415,7 +363,7 @@ def test_credentials_come_from_secrets_manager(
         SecretString=json.dumps({"username": "postgres", "password": db_password}),
     )["ARN"]
     redis_arn = client.create_secret(Name="payments-api/staging/redis-auth", SecretString=token)["ARN"]
-    redis_url, redis_proc = _start_redis(tmp_path, "--requirepass", token)
+    redis_url, redis_proc = start_redis(tmp_path, "--requirepass", token)
     db = urlsplit(database_url)
     server = None
     try:
@@ -433,11 +381,11 @@ def test_credentials_come_from_secrets_manager(
                 "REDIS_AUTH_SECRET_ARN": redis_arn,
             },
         )
-        status, _, body = _get(f"{server.base}/health")
+        status, _, body = http_get(f"{server.base}/health")
         assert status == 200, body
     finally:
         code = server.stop() if server else None
-        _stop(redis_proc)
+        stop(redis_proc)
     assert code == 0, server.log.read_text() if server else ""
     logs = server.log.read_text()
     assert db_password not in logs and token not in logs
@@ -467,7 +415,7 @@ def _latencies(url: str, count: int) -> tuple[float, float, set[int]]:
     samples, statuses = [], set()
     for _ in range(count):
         started = time.perf_counter()
-        statuses.add(_get(url)[0])
+        statuses.add(http_get(url)[0])
         samples.append((time.perf_counter() - started) * 1000)
     samples.sort()
     return samples[len(samples) // 2], samples[min(len(samples) - 1, int(len(samples) * 0.99))], statuses

@@ -12,19 +12,16 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from tests.services.support import free_port, fresh_database, http_get, start_redis, stop
 from tests.support.render import variant
 from tests.support.tools import server_url, tool
 
@@ -134,28 +131,6 @@ def _bin(service: Path, name: str) -> str:
     return str(service / "node_modules" / ".bin" / name)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _fresh_database(pg_url: str) -> str:
-    """Create a new database on the shared server and return its URL."""
-    name = f"svcforge_ts_{uuid.uuid4().hex[:10]}"
-    _run([tool("psql"), pg_url, "-v", "ON_ERROR_STOP=1", "-qc", f"CREATE DATABASE {name}"], Path.cwd())
-    parts = urlsplit(pg_url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def _get(url: str) -> tuple[int, dict[str, str], Any]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, dict(response.headers), json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), json.loads(error.read())
-
-
 @pytest.fixture(scope="module")
 def full(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _prepared(tmp_path_factory, "ts-full")
@@ -168,7 +143,7 @@ def minimal(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def database_url() -> str:
-    return _fresh_database(server_url("pg"))
+    return fresh_database(server_url("pg"), "svcforge_ts")
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +158,7 @@ class Server:
     """`node dist/server.js` on a free loopback port."""
 
     def __init__(self, service: Path, env: dict[str, str]) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = service / f"server-{self.port}.log"
         self._out = self.log.open("w")
@@ -206,7 +181,7 @@ class Server:
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, f"server exited early:\n{self.log.read_text()}"
             try:
-                if _get(f"{self.base}/health/live")[0] == 200:
+                if http_get(f"{self.base}/health/live")[0] == 200:
                     return
             except (OSError, ValueError):
                 pass
@@ -230,32 +205,9 @@ class Server:
 
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            tool("redis-server"),
-            "--port", str(port),
-            "--bind", "127.0.0.1",
-            "--save", "",
-            "--appendonly", "no",
-            "--dir", str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
-                sock.sendall(b"PING\r\n")
-                if sock.recv(16).startswith(b"+PONG"):
-                    break
-        except OSError:
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0", proc
-    if proc.poll() is None:
-        proc.terminate()
-        proc.wait(timeout=10)
+    url, proc = start_redis(tmp_path)
+    yield url, proc
+    stop(proc)
 
 
 def test_package_pins_exact_versions_and_lockfile_matches(full: Path) -> None:
@@ -315,12 +267,12 @@ def test_dockerfile_is_hadolint_clean(full: Path) -> None:
 def test_real_server_health_and_graceful_stop(built: Path, database_url: str) -> None:
     server = Server(built, {"DATABASE_URL": database_url, "REDIS_URL": server_url("redis")})
     try:
-        status, headers, body = _get(f"{server.base}/health/live")
+        status, headers, body = http_get(f"{server.base}/health/live")
         assert (status, body) == (200, {"status": "healthy"})
-        assert headers["Cache-Control"] == "no-store"
-        status, headers, body = _get(f"{server.base}/health")
+        assert headers["cache-control"] == "no-store"
+        status, headers, body = http_get(f"{server.base}/health")
         assert status == 200, body
-        assert headers["Cache-Control"] == "no-store"
+        assert headers["cache-control"] == "no-store"
         assert body["status"] == "healthy"
         assert [(c["name"], c["status"]) for c in body["checks"]] == [
             ("database", "healthy"),
@@ -329,7 +281,7 @@ def test_real_server_health_and_graceful_stop(built: Path, database_url: str) ->
         probe = [tool("node"), "dist/healthcheck.js"]
         ok = subprocess.run(probe, cwd=built, env={**os.environ, "PORT": str(server.port)}, check=False)
         assert ok.returncode == 0
-        closed = str(_free_port())
+        closed = str(free_port())
         down = subprocess.run(
             probe, cwd=built, env={**os.environ, "PORT": closed}, capture_output=True, check=False
         )
@@ -350,21 +302,21 @@ def test_real_server_reports_503_when_redis_stops(
         {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "HEALTH_CACHE_TTL_MS": "0"},
     )
     try:
-        assert _get(f"{server.base}/health")[0] == 200
+        assert http_get(f"{server.base}/health")[0] == 200
         redis_proc.terminate()
         redis_proc.wait(timeout=10)
         started = time.monotonic()
-        status, headers, body = _get(f"{server.base}/health")
+        status, headers, body = http_get(f"{server.base}/health")
         assert time.monotonic() - started < 1.5
         assert status == 503, body
-        assert headers["Cache-Control"] == "no-store"
+        assert headers["cache-control"] == "no-store"
         checks = {c["name"]: c for c in body["checks"]}
         assert checks["database"]["status"] == "healthy"
         assert checks["redis"]["status"] == "unhealthy"
         assert checks["redis"]["error"] in {"refused", "timeout"}
         assert set(checks["redis"]) <= {"name", "status", "latency_ms", "error"}
         assert "127.0.0.1" not in json.dumps(body)
-        assert _get(f"{server.base}/health/live")[0] == 200
+        assert http_get(f"{server.base}/health/live")[0] == 200
     finally:
         code = server.stop()
     assert code == 0, server.log.read_text()
@@ -375,7 +327,7 @@ def test_real_server_refuses_to_start_without_its_configuration(built: Path) -> 
     proc = subprocess.run(
         [tool("node"), "dist/server.js"],
         cwd=built,
-        env={**env, **SILENT_NODE, "PORT": str(_free_port())},
+        env={**env, **SILENT_NODE, "PORT": str(free_port())},
         capture_output=True,
         text=True,
         timeout=60,

@@ -439,7 +439,7 @@ export class ServiceStack extends Stack {
     ): void => {
       const alarm = new cloudwatch.Alarm(this, id, {
         alarmName,
-        alarmDescription: `${description} Runbook: docs/runbook.md (alarm ${alarmName}).`,
+        alarmDescription: `${description} Runbook: ${environment.runbookUrls[alarmName] ?? 'docs/runbook.md'}`,
         metric,
         threshold,
         comparisonOperator,

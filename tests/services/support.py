@@ -1,0 +1,82 @@
+"""Helpers shared by the service tests: ports, databases, HTTP probes, throwaway Redis."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from tests.support.tools import tool
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def fresh_database(pg_url: str, prefix: str) -> str:
+    """Create a new database on the shared server and return its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    proc = subprocess.run(
+        [tool("psql"), pg_url, "-v", "ON_ERROR_STOP=1", "-qc", f"CREATE DATABASE {name}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return urlunsplit(urlsplit(pg_url)._replace(path=f"/{name}"))
+
+
+def http_get(url: str, timeout: float = 5.0) -> tuple[int, dict[str, str], Any]:
+    """Status, headers (lower-case names) and JSON body of a GET, error statuses included."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            headers = {k.lower(): v for k, v in response.headers.items()}
+            return response.status, headers, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        headers = {k.lower(): v for k, v in error.headers.items()}
+        return error.code, headers, json.loads(error.read())
+
+
+def start_redis(directory: Path, *extra: str) -> tuple[str, subprocess.Popen[bytes]]:
+    """Start a private redis-server on a free loopback port; return its URL once it answers."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            tool("redis-server"),
+            "--port", str(port),
+            "--bind", "127.0.0.1",
+            "--save", "",
+            "--appendonly", "no",
+            "--dir", str(directory),
+            *extra,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "redis-server exited early"
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return f"redis://127.0.0.1:{port}/0", proc
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise AssertionError(f"redis-server did not listen on {port}")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate a process started by a test and wait for it."""
+    if proc.poll() is None:
+        proc.terminate()
+        proc.wait(timeout=10)
