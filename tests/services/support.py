@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
 import subprocess
 import time
@@ -80,3 +82,53 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+class ServiceProcess:
+    """A generated service started on a free loopback port, ready once /health/live answers."""
+
+    def __init__(self, command: list[str], cwd: Path, log_dir: Path, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = log_dir / f"server-{self.port}.log"
+        self._out = self.log.open("w")
+        self.proc = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env={
+                **os.environ,
+                "HOST": "127.0.0.1",
+                "PORT": str(self.port),
+                "ENVIRONMENT": "local",
+                "LOG_LEVEL": "info",
+                **env,
+            },
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, f"server exited early:\n{self.log.read_text()}"
+            try:
+                if http_get(f"{self.base}/health/live")[0] == 200:
+                    return
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"server did not answer /health/live in 30 s:\n{self.log.read_text()}")
+
+    def stop(self) -> int:
+        """SIGTERM (the graceful path under test), SIGKILL after 15 s; return the exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._out.close()
+        return self.proc.returncode
+
+    def logs(self) -> list[dict[str, Any]]:
+        """The JSON log lines the process wrote."""
+        return [json.loads(line) for line in self.log.read_text().splitlines() if line.startswith("{")]

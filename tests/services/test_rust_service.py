@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.services.support import free_port, fresh_database, http_get, start_redis, stop
+from tests.services.support import ServiceProcess, free_port, fresh_database, http_get, start_redis, stop
 from tests.support.render import variant
 from tests.support.tools import server_url, tool
 
@@ -113,56 +112,16 @@ def database_url() -> str:
     return fresh_database(server_url("pg"), "svcforge_rs")
 
 
-class Server:
+class Server(ServiceProcess):
     """The service binary on a free loopback port."""
 
     def __init__(self, binary: Path, env: dict[str, str]) -> None:
         self.binary = binary
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = binary.parent / f"server-{self.port}.log"
-        self._out = self.log.open("w")
-        self.proc = subprocess.Popen(
-            [str(binary)],
-            env={
-                **os.environ,
-                "HOST": "127.0.0.1",
-                "PORT": str(self.port),
-                "ENVIRONMENT": "local",
-                "LOG_LEVEL": "info",
-                **env,
-            },
-            stdout=self._out,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, f"server exited early:\n{self.log.read_text()}"
-            try:
-                if http_get(f"{self.base}/health/live")[0] == 200:
-                    return
-            except (OSError, ValueError):
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"server did not answer /health/live in 30 s:\n{self.log.read_text()}")
+        super().__init__([str(binary)], binary.parent, binary.parent, env)
 
     def healthcheck(self, port: int) -> int:
         env = {**os.environ, "PORT": str(port)}
         return subprocess.run([str(self.binary), "healthcheck"], env=env, check=False).returncode
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._out.close()
-        return self.proc.returncode
-
-    def logs(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.log.read_text().splitlines() if line.startswith("{")]
 
 
 @pytest.fixture

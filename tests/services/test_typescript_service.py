@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import time
 import uuid
@@ -21,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.services.support import free_port, fresh_database, http_get, start_redis, stop
+from tests.services.support import ServiceProcess, free_port, fresh_database, http_get, start_redis, stop
 from tests.support.render import variant
 from tests.support.tools import server_url, tool
 
@@ -154,53 +153,11 @@ def built(full: Path) -> Path:
     return full
 
 
-class Server:
+class Server(ServiceProcess):
     """`node dist/server.js` on a free loopback port."""
 
     def __init__(self, service: Path, env: dict[str, str]) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = service / f"server-{self.port}.log"
-        self._out = self.log.open("w")
-        self.proc = subprocess.Popen(
-            [tool("node"), "dist/server.js"],
-            cwd=service,
-            env={
-                **os.environ,
-                **SILENT_NODE,
-                "PORT": str(self.port),
-                "HOST": "127.0.0.1",
-                "ENVIRONMENT": "local",
-                "LOG_LEVEL": "info",
-                **env,
-            },
-            stdout=self._out,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, f"server exited early:\n{self.log.read_text()}"
-            try:
-                if http_get(f"{self.base}/health/live")[0] == 200:
-                    return
-            except (OSError, ValueError):
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"server did not answer /health/live in 30 s:\n{self.log.read_text()}")
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._out.close()
-        return self.proc.returncode
-
-    def logs(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.log.read_text().splitlines() if line.startswith("{")]
+        super().__init__([tool("node"), "dist/server.js"], service, service, {**SILENT_NODE, **env})
 
 
 @pytest.fixture
