@@ -14,6 +14,14 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_ANSWERS: dict[str, Any] = yaml.safe_load((ROOT / "example-answers.yml").read_text())
 
+# Answers that turn the canonical (AWS) answer set into a valid one for each cloud: Cloud Run
+# needs at least 1 vCPU, and CDK only exists for AWS.
+CLOUD_OVERRIDES: dict[str, dict[str, Any]] = {
+    "aws": {},
+    "gcp": {"cloud": "gcp", "iac": "terraform", "cpu": 1024, "memory": 2048},
+    "azure": {"cloud": "azure", "iac": "terraform"},
+}
+
 _CACHE: dict[str, Path] = {}
 _BASE = Path(tempfile.mkdtemp(prefix="svcforge-renders-"))
 
@@ -31,6 +39,16 @@ def render_to(dst: Path, **overrides: Any) -> Path:
 
     render(answers(**overrides), dst)
     return dst
+
+
+def cloud_answers(cloud: str, **overrides: Any) -> dict[str, Any]:
+    """The canonical answers made valid for ``cloud``, with ``overrides`` applied."""
+    return answers(**{**CLOUD_OVERRIDES[cloud], **overrides})
+
+
+def cloud_variant(cloud: str, **overrides: Any) -> Path:
+    """``variant`` for ``cloud`` (see CLOUD_OVERRIDES)."""
+    return variant(**{**CLOUD_OVERRIDES[cloud], **overrides})
 
 
 def variant(**overrides: Any) -> Path:

@@ -328,7 +328,7 @@ def test_tfvars_carry_each_languages_healthcheck_command(language: str) -> None:
         keep_trailing_newline=True,
     )
     text = env.from_string(
-        "{% set env = 'prod' %}{% include 'includes/terraform/env/terraform.tfvars.jinja' %}"
+        "{% set env = 'prod' %}{% include 'includes/terraform/aws/env/terraform.tfvars.jinja' %}"
     ).render(context)
     line = next(x for x in text.splitlines() if x.startswith("healthcheck_command"))
     assert line == "healthcheck_command = " + ", ".join(f'"{p}"' for p in command).join("[]")
