@@ -35,6 +35,9 @@ def questions_markdown() -> str:
         lines.append(f"| default | {default} |")
         if q.choices:
             lines.append("| choices | " + ", ".join(f"`{c.value}`" for c in q.choices) + " |")
+            for choice in q.choices:
+                if choice.validator:
+                    lines.append(f"| `{choice.value}` unless | `{_cell(choice.validator)}` |")
         if q.when is not True:
             lines.append(f"| asked when | `{_cell(q.when)}` |")
         lines.append(f"| flag | `--data {q.name}=VALUE` |")

@@ -20,7 +20,10 @@ from svcforge.errors import EXIT_CONFLICTS, EXIT_INTERRUPTED, SvcforgeError, Use
 
 app = typer.Typer(
     name="svcforge",
-    help="Scaffold a production-grade service repository (Terraform, AWS CDK, service, runbook).",
+    help=(
+        "Scaffold a production-grade service repository on AWS, Google Cloud or Azure "
+        "(Terraform, AWS CDK, service, runbook)."
+    ),
     no_args_is_help=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
@@ -32,8 +35,9 @@ MAIN_OPTIONS = {
     "--cloud": "cloud",
     "--language": "language",
     "--iac": "iac",
-    "--region": "aws_region",
 }
+# --region answers the region question of the chosen cloud.
+REGION_QUESTIONS = {"aws": "aws_region", "gcp": "gcp_region", "azure": "azure_location"}
 
 
 def _err(message: str) -> None:
@@ -132,6 +136,10 @@ def collect_answers(
         value = flags.get(question)
         if value is not None:
             answers[question], sources[question] = value, option
+    region = flags.get("region")
+    if region is not None:
+        question = REGION_QUESTIONS.get(str(answers.get("cloud", "aws")), "aws_region")
+        answers[question], sources[question] = region, "--region"
     return answers, sources
 
 
@@ -176,7 +184,10 @@ def new(
         typer.Option("--language", help="language", autocompletion=_complete("language")),
     ] = None,
     iac: Annotated[str | None, typer.Option("--iac", help="iac", autocompletion=_complete("iac"))] = None,
-    region: Annotated[str | None, typer.Option("--region", help="aws_region")] = None,
+    region: Annotated[
+        str | None,
+        typer.Option("--region", help="Region of the cloud: aws_region, gcp_region or azure_location."),
+    ] = None,
     data: DataOption = None,
     data_file: DataFileOption = None,
     defaults: DefaultsOption = False,
@@ -197,7 +208,7 @@ def new(
     """Render a new service repository (a wizard on a terminal; never prompts otherwise)."""
     with _reported():
         flags = {"service_name": name, "cloud": cloud, "language": language}
-        flags |= {"iac": iac, "aws_region": region}
+        flags |= {"iac": iac, "region": region}
         given, sources = collect_answers(data or [], data_file, flags)
         answers = _answer(given, sources, interactive=_interactive(defaults))
         target = dest if dest is not None else Path(str(answers["service_name"]))
@@ -253,7 +264,7 @@ def _next_steps(dest: Path, answers: dict[str, Any]) -> str:
         "  make -C service test        # the service's own tests",
     ]
     if answers.get("use_terraform"):
-        steps.append("  less terraform/README.md     # state bucket and certificate to set first")
+        steps.append("  less terraform/README.md     # state backend and settings for the first apply")
     if answers.get("use_cdk"):
         steps.append("  (cd cdk && npm ci && npx cdk synth)")
     steps.append("  less docs/runbook.md         # the filled-in runbook")

@@ -99,10 +99,19 @@ class Choice:
     Attributes:
         title: What the wizard shows.
         value: What the answer becomes.
+        validator: Jinja that renders to why the choice is unavailable given the other
+            answers (Copier's extended choice syntax), or to nothing.
     """
 
     title: str
     value: Any
+    validator: str = ""
+
+    def unavailable(self, answers: Mapping[str, Any]) -> str:
+        """Why this choice cannot be taken with ``answers``; empty when it can."""
+        if not self.validator:
+            return ""
+        return str(render_value(self.validator, answers)).strip()
 
 
 @dataclass(frozen=True)
@@ -170,8 +179,12 @@ class Question:
         """Cast and validate ``value``; return it or raise ValueError naming the rule."""
         cast = self.cast(value)
         if self.choices:
-            allowed = [self.cast(c.value) for c in self.choices]
+            context = {**answers, self.name: cast}
+            allowed = [self.cast(c.value) for c in self.choices if not c.unavailable(context)]
             if cast not in allowed:
+                chosen = next((c for c in self.choices if self.cast(c.value) == cast), None)
+                if chosen is not None:
+                    raise ValueError(chosen.unavailable(context))
                 raise ValueError("must be one of: " + ", ".join(str(a) for a in allowed))
         if self.validator:
             message = str(render_value(self.validator, {**answers, self.name: cast})).strip()
@@ -248,10 +261,19 @@ def _choices(raw: Any) -> tuple[Choice, ...]:
     if not raw:
         return ()
     if isinstance(raw, Mapping):
-        return tuple(Choice(str(title), value) for title, value in raw.items())
+        return tuple(_choice(str(title), value) for title, value in raw.items())
     if isinstance(raw, Iterable) and not isinstance(raw, str):
         return tuple(Choice(str(value), value) for value in raw)
     raise ConfigError("choices must be a list or a mapping")
+
+
+def _choice(title: str, value: Any) -> Choice:
+    # Copier's extended syntax: {value: ..., validator: "..."} disables a choice by rule.
+    if isinstance(value, Mapping):
+        if "value" not in value:
+            raise ConfigError(f"choice {title!r} needs a 'value'")
+        return Choice(title, value["value"], str(value.get("validator", "")))
+    return Choice(title, value)
 
 
 def parse_config(text: str) -> tuple[dict[str, Any], list[Question]]:

@@ -123,8 +123,12 @@ class QuestionaryPrompter:
     def ask(self, question: Question, default: Any, validate: Validate) -> Any:
         instruction = question.help or None
         if question.choices:
-            choices = [self._q.Choice(c.title, value=c.value) for c in question.choices]
-            selected = next((c for c in choices if c.value == default), None)
+            # A choice ruled out by the answers so far is shown greyed out with the reason.
+            choices = [
+                self._q.Choice(c.title, value=c.value, disabled=validate(str(c.value)) or None)
+                for c in question.choices
+            ]
+            selected = next((c for c in choices if c.value == default and not c.disabled), None)
             return self._q.select(
                 question.name, choices=choices, default=selected, instruction=instruction
             ).unsafe_ask()

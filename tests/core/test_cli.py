@@ -269,3 +269,24 @@ def test_shell_completion_of_data_keys() -> None:
     }
     result = runner.invoke(app, [], env=env, prog_name="svcforge")
     assert "service_name=" in result.output.split()
+
+
+@pytest.mark.parametrize(
+    ("cloud", "question", "rule"),
+    [
+        ("aws", "aws_region", "AWS region code"),
+        ("gcp", "gcp_region", "Google Cloud region"),
+        ("azure", "azure_location", "Azure region name"),
+    ],
+)
+def test_region_flag_answers_the_clouds_region_question(
+    tmp_path: Path, cloud: str, question: str, rule: str
+) -> None:
+    dest = tmp_path / "out"
+    args = ["new", str(dest), "--data-file", str(ROOT / "example-answers.yml"), "--defaults"]
+    args += ["--cloud", cloud, "--iac", "terraform", "--data", "cpu=1024", "--data", "memory=2048"]
+    result = CliRunner().invoke(app, [*args, "--region", "Not A Region"])
+    assert result.exit_code == 2, result.output
+    assert f"invalid answer for '{question}' from --region" in result.output
+    assert rule in result.output
+    assert not dest.exists()

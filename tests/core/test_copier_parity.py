@@ -89,3 +89,24 @@ def test_bundled_template_equals_copier_copy_of_a_directory(tmp_path: Path) -> N
         our_answers.pop(meta)
     assert plain_answers == our_answers
     assert not filecmp.dircmp(plain, ours).left_only
+
+
+@pytest.mark.parametrize("cloud", ["gcp", "azure"])
+def test_other_clouds_render_the_same_through_plain_copier(tmp_path: Path, cloud: str) -> None:
+    """gcp and azure answers: `copier copy <dir>` and `svcforge new` agree file for file."""
+    from svcforge.template import render_source
+    from tests.support.render import CLOUD_OVERRIDES
+
+    data = [item for key, value in CLOUD_OVERRIDES[cloud].items() for item in ("--data", f"{key}={value}")]
+    plain, ours = tmp_path / "plain", tmp_path / "ours"
+    _copier("copy", "--defaults", "--data-file", EXAMPLE, *data, str(render_source()), str(plain))
+    result = CliRunner().invoke(app, ["new", str(ours), "--data-file", EXAMPLE, *data, "--defaults"])
+    assert result.exit_code == 0, result.output
+    a, b = _tree(plain), _tree(ours)
+    assert a.keys() == b.keys()
+    assert [rel for rel in a if a[rel] != b[rel]] == [".copier-answers.yml"]
+    answers = yaml.safe_load(b[".copier-answers.yml"])
+    assert answers["cloud"] == cloud
+    # Questions of other clouds are not asked, so they are not recorded either.
+    assert not {key for key in answers if key.startswith(("aws_", "certificate_arn", "vpc_mode"))}
+    assert (ours / "terraform").is_dir() and not (ours / "cdk").exists()

@@ -11,19 +11,28 @@ from typing import Any
 import pytest
 
 from svcforge.questions import by_name, load
-from tests.support.render import render_to
+from tests.support.render import CLOUD_OVERRIDES, render_to
 
 _Q = by_name(load())
-COMBOS = list(
-    itertools.product(
-        [c.value for c in _Q["cloud"].choices],
-        [c.value for c in _Q["iac"].choices],
-        [c.value for c in _Q["language"].choices],
-        [c.value for c in _Q["database"].choices],
-        [c.value for c in _Q["cache"].choices],
-    )
-)
 KEYS = ("cloud", "iac", "language", "database", "cache")
+# Every combination copier.yml accepts: CDK (cdk, both) only exists for AWS.
+COMBOS = [
+    combo
+    for combo in itertools.product(*([c.value for c in _Q[key].choices] for key in KEYS))
+    if combo[0] == "aws" or combo[1] == "terraform"
+]
+# Module directory of each part, per cloud (None: the cloud has no such module).
+MODULES: dict[str, dict[str, str]] = {
+    "aws": {"network": "network", "postgres": "rds", "redis": "cache", "service": "ecs-service"},
+    "gcp": {"network": "network", "postgres": "cloud-sql", "redis": "memorystore", "service": "cloud-run"},
+    "azure": {"network": "network", "postgres": "postgres", "redis": "redis", "service": "container-app"},
+}
+# A command only the database section of each cloud's runbook has.
+DB_RUNBOOK_MARKER = {
+    "aws": "reboot-db-instance",
+    "gcp": "gcloud sql instances",
+    "azure": "az postgres flexible-server",
+}
 
 SEED_PLACEHOLDERS = (
     "[Service Name]",
@@ -46,7 +55,10 @@ def _render(args: tuple[Path, dict[str, Any]]) -> Path:
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, ...], Path]:
     base = tmp_path_factory.mktemp("matrix")
-    jobs = [(base / "-".join(combo), dict(zip(KEYS, combo, strict=True))) for combo in COMBOS]
+    jobs = [
+        (base / "-".join(combo), {**CLOUD_OVERRIDES[combo[0]], **dict(zip(KEYS, combo, strict=True))})
+        for combo in COMBOS
+    ]
     with ProcessPoolExecutor(max_workers=2) as pool:
         paths = list(pool.map(_render, jobs))
     return dict(zip(COMBOS, paths, strict=True))
@@ -61,12 +73,13 @@ def _text_files(root: Path) -> list[Path]:
 
 
 def test_matrix_covers_every_combination() -> None:
-    assert len(COMBOS) == 1 * 3 * 3 * 2 * 2
+    # aws: 3 iac x 3 languages x 2 databases x 2 caches; gcp and azure: Terraform only.
+    assert len(COMBOS) == 3 * 3 * 2 * 2 + 2 * (1 * 3 * 2 * 2)
 
 
 @pytest.mark.parametrize("combo", COMBOS, ids=["-".join(c) for c in COMBOS])
 def test_expected_files(matrix: dict[tuple[str, ...], Path], combo: tuple[str, ...]) -> None:
-    _cloud, iac, language, database, cache = combo
+    cloud, iac, language, database, cache = combo
     repo = matrix[combo]
     terraform = iac in {"terraform", "both"}
     cdk = iac in {"cdk", "both"}
@@ -90,9 +103,14 @@ def test_expected_files(matrix: dict[tuple[str, ...], Path], combo: tuple[str, .
             assert (repo / "terraform" / "environments" / env / "main.tf").is_file()
         assert not (repo / "terraform" / "environments" / "dev").exists()
         modules = repo / "terraform" / "modules"
-        assert (modules / "rds").is_dir() == (database == "postgres")
-        assert (modules / "cache").is_dir() == (cache == "redis")
-        assert (modules / "network").is_dir()
+        expected = MODULES[cloud]
+        assert (modules / expected["postgres"]).is_dir() == (database == "postgres")
+        assert (modules / expected["redis"]).is_dir() == (cache == "redis")
+        assert (modules / expected["network"]).is_dir()
+        assert (modules / expected["service"]).is_dir()
+        others = {m for c, parts in MODULES.items() if c != cloud for m in parts.values()}
+        present = {p.name for p in modules.iterdir()}
+        assert not (present & others) - set(expected.values()), "another cloud's module rendered"
     if cdk:
         assert (repo / "cdk" / "bin" / "app.ts").is_file()
         assert (repo / "cdk" / "lib" / "service-stack.ts").is_file()
@@ -102,7 +120,11 @@ def test_expected_files(matrix: dict[tuple[str, ...], Path], combo: tuple[str, .
         assert ("usePostgres: true" in config) == (database == "postgres")
 
     runbook = (repo / "docs" / "runbook.md").read_text()
-    assert ("reboot-db-instance" in runbook) == (database == "postgres")
+    assert (DB_RUNBOOK_MARKER[cloud] in runbook) == (database == "postgres")
+    clouds = {"aws": "aws ", "gcp": "gcloud ", "azure": "az "}
+    for other, command in clouds.items():
+        if other != cloud:
+            assert f"\n{command}" not in runbook, f"{cloud} runbook has {other} commands"
 
 
 def _problems(rel: Path, path: Path) -> list[str]:

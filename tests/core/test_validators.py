@@ -15,17 +15,17 @@ from typer.testing import CliRunner
 from svcforge.cli import app
 from svcforge.questions import Question
 from svcforge.wizard import run_wizard
-from tests.support.render import ROOT, answers
+from tests.support.render import CLOUD_OVERRIDES, ROOT, answers
 
 NAME_RULE = "lowercase letters, digits and single hyphens"
-NAME_LENGTH = "must be 3 to 24 characters long"
+NAME_LENGTH = "must be at least 3 characters long"
 INJECTION = ["../x", "{{ 7*7 }}", "$(id)", "a;rm -rf /", "a\nb"]
 LOOKALIKE = "p\u0430yments"  # Cyrillic a (U+0430), looks like "payments"
 
 CASES: list[tuple[str, Any, str]] = [
-    ("service_name", "", NAME_LENGTH),
+    ("service_name", "", NAME_RULE),
     ("service_name", "ab", NAME_LENGTH),
-    ("service_name", "a" * 25, "limited to 32 characters"),
+    ("service_name", "a" * 25, 'the ALB and target group name "<name>-staging" is limited to 32 characters'),
     ("service_name", "Payments", NAME_RULE),
     ("service_name", "pay ments", NAME_RULE),
     ("service_name", "pay--ments", NAME_RULE),
@@ -120,10 +120,53 @@ GOOD_VPC = {
     "private_subnet_ids": "[subnet-0123456789abcdef0, subnet-0123456789abcdef1]",
     "public_subnet_ids": "[subnet-0fedcba9876543210, subnet-0fedcba9876543211]",
 }
-ALL_CASES = [(q, v, m, {}) for q, v, m in CASES] + [
-    (q, v, m, {**EXISTING_VPC, **{k: g for k, g in GOOD_VPC.items() if k != q}}) for q, v, m in VPC_CASES
+GCP = CLOUD_OVERRIDES["gcp"]
+AZURE = CLOUD_OVERRIDES["azure"]
+# Rules that depend on the cloud: each cloud's name limits, sizes and settings.
+CLOUD_CASES: list[tuple[str, Any, str, dict[str, Any]]] = [
+    ("service_name", "a" * 27, 'the service account id "<name>-stg" is limited to 30 characters', GCP),
+    (
+        "service_name",
+        "a" * 26,
+        'IAM user (service account @ default project id) "<name>-stg@<name>-stg.iam" is limited to 63',
+        GCP,
+    ),
+    (
+        "gcp_project_id_prod",
+        "a" * 30,
+        "the project id may have at most 29",
+        {**GCP, "service_name": "s" * 25},
+    ),
+    ("service_name", "google-pay", 'must not start with "goog" or contain "google"', GCP),
+    ("service_name", "a" * 18, 'the Key Vault name "kv-<name>-stg" is limited to 24 characters', AZURE),
+    ("iac", "cdk", "AWS CDK only deploys to AWS; choose terraform when cloud is gcp", GCP),
+    ("iac", "both", "AWS CDK only deploys to AWS; choose terraform when cloud is azure", AZURE),
+    ("cpu", "512", "must be 1024 to 8192 on gcp", GCP),
+    ("memory", "8192", "not a valid Cloud Run size for cpu 1024: use 512 to 4096 MiB", GCP),
+    ("memory", "1000", "in steps of 256", GCP),
+    ("cpu", "8192", "must be at most 4096 on azure", AZURE),
+    ("memory", "2048", "memory must be 1024 MiB (1 vCPU : 2 GiB)", AZURE),
+    ("max_concurrency", "0", "between 1 and 1000", GCP),
+    ("gcp_region", "US-CENTRAL1", "Google Cloud region", GCP),
+    ("gcp_region", "us-central1; id", "Google Cloud region", GCP),
+    ("gcp_project_id_prod", "abc", "must be a project id", GCP),
+    ("gcp_project_id_staging", "my-google-project", "must be a project id", GCP),
+    ("gcp_project_id_prod", "project-", "must be a project id", GCP),
+    ("gcp_state_bucket", "Bad_Bucket", "GCS bucket name", GCP),
+    ("gcp_state_bucket", "goog-state", 'must not start with "goog"', GCP),
+    ("azure_location", "East US", "Azure region name", AZURE),
+    ("azure_subscription_id_prod", "not-a-guid", "lowercase GUID", AZURE),
+    ("azure_subscription_id_staging", "00000000-0000-0000-0000-00000000000G", "lowercase GUID", AZURE),
+    ("azure_state_storage_account", "st-acme", "storage account name", AZURE),
+    ("azure_state_storage_account", "s" * 25, "storage account name", AZURE),
+    ("azure_state_resource_group", "rg.", "resource group name", AZURE),
 ]
-IDS = [f"{q}={v!r}"[:60] for q, v, _m, _x in ALL_CASES]
+ALL_CASES = (
+    [(q, v, m, {}) for q, v, m in CASES]
+    + [(q, v, m, {**EXISTING_VPC, **{k: g for k, g in GOOD_VPC.items() if k != q}}) for q, v, m in VPC_CASES]
+    + [(q, v, m, {k: x for k, x in extra.items() if k != q}) for q, v, m, extra in CLOUD_CASES]
+)
+IDS = [f"{x.get('cloud', 'aws')}:{q}={v!r}"[:60] for q, v, _m, x in ALL_CASES]
 
 
 def _base(extra: dict[str, Any]) -> dict[str, Any]:
@@ -285,3 +328,32 @@ def test_plain_copier_cli_rejects_bad_name(tmp_path: Path) -> None:
     assert proc.returncode != 0
     assert "service_name" in proc.stderr and NAME_RULE in proc.stderr
     _assert_untouched(dest)
+
+
+@pytest.mark.parametrize(("cloud", "offered"), [("aws", 3), ("gcp", 1), ("azure", 1)])
+def test_wizard_offers_cdk_only_on_aws(monkeypatch: pytest.MonkeyPatch, cloud: str, offered: int) -> None:
+    """The iac menu greys out CDK and both, with the reason, unless the cloud is aws."""
+    import questionary
+
+    from svcforge.questions import by_name, load
+    from svcforge.wizard import QuestionaryPrompter, _ask_one
+
+    shown: list[Any] = []
+
+    class Answered:
+        def unsafe_ask(self) -> str:
+            return "terraform"
+
+    def select(message: str, choices: list[Any], **_: Any) -> Answered:
+        shown.extend(choices)
+        return Answered()
+
+    monkeypatch.setattr(questionary, "select", select)
+    answer = _ask_one(QuestionaryPrompter(), by_name(load())["iac"], {**_base({}), "cloud": cloud})
+    assert answer == "terraform"
+    assert [c.value for c in shown] == ["terraform", "cdk", "both"]
+    assert sum(1 for c in shown if not c.disabled) == offered
+    for choice in shown[1:]:
+        assert (choice.disabled is None) == (cloud == "aws")
+        if cloud != "aws":
+            assert choice.disabled == f"AWS CDK only deploys to AWS; choose terraform when cloud is {cloud}"

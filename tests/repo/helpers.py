@@ -11,7 +11,7 @@ from typing import Any
 
 import jinja2
 
-from tests.support.render import ROOT, answers, variant
+from tests.support.render import ROOT, answers, cloud_answers, cloud_variant, variant
 
 # Distinct answer sets: every language, every iac choice, with and without each data store,
 # one to three environments, with and without a public domain, both paging tools, a new
@@ -49,6 +49,61 @@ VARIANTS: dict[str, dict[str, Any]] = {
     },
 }
 
+# The same for Google Cloud and Azure: (cloud, overrides of the canonical answers made valid for
+# that cloud). Every language; with both stores, each store alone and none; one to three
+# environments; with and without a public domain (and a domain on the only environment); Azure
+# with and without subscription ids in the answers.
+CLOUD_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "gcp-python": ("gcp", {}),
+    "gcp-typescript-redis": (
+        "gcp",
+        {
+            "language": "typescript",
+            "database": "none",
+            "environments": ["dev", "staging", "prod"],
+            "domain_name": "",
+            "oncall_tool": "opsgenie",
+        },
+    ),
+    "gcp-rust-bare": (
+        "gcp",
+        {
+            "language": "rust",
+            "database": "none",
+            "cache": "none",
+            "environments": ["dev"],
+            "service_name": "ledger",
+            "container_port": 9000,
+        },
+    ),
+    "azure-python": ("azure", {}),
+    "azure-rust-postgres": (
+        "azure",
+        {
+            "language": "rust",
+            "cache": "none",
+            "environments": ["dev"],
+            "domain_name": "",
+            "azure_subscription_id_dev": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+        },
+    ),
+    "azure-typescript-redis": (
+        "azure",
+        {
+            "language": "typescript",
+            "database": "none",
+            "environments": ["dev", "staging", "prod"],
+            "oncall_tool": "opsgenie",
+            "azure_subscription_id_dev": "1a2b3c4d-0000-4000-8000-00000000000a",
+            "azure_subscription_id_staging": "1a2b3c4d-0000-4000-8000-00000000000b",
+            "azure_subscription_id_prod": "1a2b3c4d-0000-4000-8000-00000000000c",
+        },
+    ),
+}
+
+# Every answer set: the AWS ones of VARIANTS and the Google Cloud and Azure ones.
+ALL_KEYS: tuple[str, ...] = (*VARIANTS, *CLOUD_VARIANTS)
+
 # Files this part of the template owns (paths in the rendered repository).
 OWNED_FILES = (
     "README.md",
@@ -78,6 +133,10 @@ class Rendered:
     answers: dict[str, Any]
 
     @property
+    def cloud(self) -> str:
+        return str(self.answers.get("cloud", "aws"))
+
+    @property
     def use_terraform(self) -> bool:
         return bool(self.answers["iac"] in ("terraform", "both"))
 
@@ -102,9 +161,27 @@ class Rendered:
 
 
 def rendered(key: str) -> Rendered:
-    """Render (once per process) the answer set ``key`` of :data:`VARIANTS`."""
+    """Render (once per process) the answer set ``key`` of :data:`VARIANTS` or
+    :data:`CLOUD_VARIANTS`."""
+    if key in CLOUD_VARIANTS:
+        cloud, cloud_overrides = CLOUD_VARIANTS[key]
+        return Rendered(key, cloud_variant(cloud, **cloud_overrides), cloud_answers(cloud, **cloud_overrides))
     overrides = VARIANTS[key]
     return Rendered(key, variant(**overrides), answers(**overrides))
+
+
+@cache
+def _computed(key: str) -> dict[str, Any]:
+    from svcforge.questions import resolve
+
+    data: dict[str, Any] = resolve(rendered(key).answers)
+    return data
+
+
+def computed(repo: Rendered) -> dict[str, Any]:
+    """copier.yml's computed values (``names``, ``env_config``, ...) for a rendered answer set,
+    resolved by svcforge's question engine independently of the template."""
+    return _computed(repo.key)
 
 
 def output_files(root: Path) -> list[Path]:

@@ -111,15 +111,18 @@ def _walk(value: Any, path: list[str]) -> list[str]:
     return []
 
 
-def terraform_values(repo: Path, environments: list[str]) -> dict[str, Values]:
-    """Resolved Terraform attributes of every environment root (tfparse applies tfvars)."""
+def terraform_values(
+    repo: Path, environments: list[str], attributes: dict[str, tuple[str, ...]] | None = None
+) -> dict[str, Values]:
+    """Resolved Terraform attributes of every environment root (tfparse applies tfvars):
+    ``attributes`` (resource type -> attribute paths), by default the AWS ones."""
     result = subprocess.run(
         [
             lint_python(),
             "-c",
             _TFPARSE,
             str(repo / "terraform" / "environments"),
-            json.dumps(TF_ATTRIBUTES),
+            json.dumps(TF_ATTRIBUTES if attributes is None else attributes),
             *environments,
         ],
         capture_output=True,

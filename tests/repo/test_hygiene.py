@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.repo.helpers import OWNED_FILES, VARIANTS, Rendered, output_files, rendered
+from tests.repo.helpers import ALL_KEYS, OWNED_FILES, Rendered, computed, output_files, rendered
 
-KEYS = list(VARIANTS)
+KEYS = list(ALL_KEYS)
 SEED_PLACEHOLDERS = (
     "[Service Name]",
     "[Team/Individual]",
@@ -86,6 +86,9 @@ def test_workflows_have_minimal_permissions_and_pinned_actions(repo: Rendered) -
         lowered = text.lower()
         assert "aws-access-key-id" not in lowered
         assert "aws_secret_access_key" not in lowered
+        # Long-lived Google Cloud and Azure credentials: a key file, a client secret.
+        for needle in ("credentials_json", "client-secret", "client_secret", "creds:"):
+            assert needle not in lowered, needle
         assert "secrets." not in text
     assert "uses:" in repo.read(".github/workflows/ci.yml")
 
@@ -132,14 +135,31 @@ def test_deploy_uses_oidc_plans_on_prs_and_applies_through_protected_environment
     deploys = [name for name in jobs if name.startswith("deploy-")]
     assert deploys == [f"deploy-{env}" for env in repo.environments]
     expected_env = {"dev": "dev", "staging": "staging", "prod": "production"}
+    login_action, login_input, login_value = {
+        "aws": ("configure-aws-credentials", "role-to-assume", "${{ vars.AWS_DEPLOY_ROLE_ARN }}"),
+        "gcp": (
+            "google-github-actions/auth",
+            "workload_identity_provider",
+            "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}",
+        ),
+        "azure": ("azure/login", "client-id", "${{ vars.AZURE_CLIENT_ID }}"),
+    }[repo.cloud]
+    plan_logins = [s for s in plan["steps"] if login_action in s.get("uses", "")]
+    assert len(plan_logins) == 1
+    steps_of_all = [s for job in jobs.values() for s in job.get("steps", [])]
+    builds = [s for s in steps_of_all if "docker buildx build" in s.get("run", "")]
+    assert len(builds) == 1, "the image is built once"
     for env in repo.environments:
         job = jobs[f"deploy-{env}"]
         assert job["environment"] == expected_env[env]
         assert job["permissions"] == {"contents": "read", "id-token": "write"}
-        creds = [s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", "")]
+        creds = [s for s in job["steps"] if login_action in s.get("uses", "")]
         assert len(creds) == 1
-        assert creds[0]["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+        assert creds[0]["with"][login_input] == login_value
         runs = "\n".join(s.get("run", "") for s in job["steps"])
+        if repo.cloud != "aws":
+            assert "${GITHUB_SHA}" in runs.split("docker push", 1)[1].splitlines()[0]
+            assert 'terraform plan -input=false -out=tfplan -var "image_tag=${GITHUB_SHA}"' in runs
         if repo.use_terraform:
             assert "terraform apply -input=false tfplan" in runs
             assert "cdk deploy" not in runs
@@ -180,6 +200,8 @@ def test_makefile_delegates_to_the_parts(repo: Rendered) -> None:
     assert "\t$(MAKE) -C service test" in text
     assert ("terraform -chdir=terraform/environments" in text) is repo.use_terraform
     assert ("cd cdk && npx cdk synth" in text) is repo.use_cdk
+    # Only the AWS roots take their state bucket at init; the others name their backend.
+    assert ("TF_STATE_BUCKET" in text) is (repo.cloud == "aws" and repo.use_terraform)
     assert f"ENVIRONMENTS := {' '.join(repo.environments)}" in text
     for line in text.splitlines():
         assert not line.startswith("    "), line
@@ -194,3 +216,26 @@ def test_readme_describes_the_service(repo: Rendered) -> None:
     assert "[docs/runbook.md](docs/runbook.md)" in text
     assert ("├── terraform/" in text) is repo.use_terraform
     assert ("├── cdk/" in text) is repo.use_cdk
+
+
+@pytest.mark.parametrize("key", [k for k in KEYS if rendered(k).cloud != "aws"])
+def test_readme_and_ci_describe_the_cloud(key: str) -> None:
+    """No AWS content in a Google Cloud or Azure repository's own files; the README names where
+    it runs and the first-deploy steps of that cloud."""
+    repo = rendered(key)
+    names = computed(repo)["names"]
+    readme = repo.read("README.md")
+    if repo.cloud == "gcp":
+        needles = ["Cloud Run", "Artifact Registry", "workload identity federation"]
+        needles += [f"`{names[env]['service']}`" for env in repo.environments]
+        needles.append(computed(repo)["gcp_state_bucket"])
+    else:
+        needles = ["Container Apps", "container registry", "federated credential"]
+        needles += [f"`{names[env]['container_app']}`" for env in repo.environments]
+        needles.append(computed(repo)["azure_state_storage_account"])
+    for needle in needles:
+        assert needle in readme, needle
+    for rel in OWNED_FILES:
+        text = repo.read(rel)
+        for needle in ("ECS", "ECR", "Fargate", "CloudWatch", "aws", "AWS_[A-Z]", "Secrets Manager"):
+            assert not re.search(rf"\b{needle}\b", text), (rel, needle)

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.repo.helpers import VARIANTS, Rendered, output_files, rendered
+from tests.repo.helpers import ALL_KEYS, Rendered, output_files, rendered
 from tests.support.tools import tool
 
 pytestmark = pytest.mark.slow
 
-KEYS = list(VARIANTS)
+KEYS = list(ALL_KEYS)
 # Lockfiles hold integrity hashes that look like secrets; nothing else is excluded.
 LOCKFILES = r"(^|/)(package-lock\.json|Cargo\.lock|requirements(-dev)?\.txt|\.terraform\.lock\.hcl)$"
 

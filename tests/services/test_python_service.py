@@ -1,10 +1,12 @@
 """The generated Python service: its own ruff, mypy and pytest suites, then the real process.
 
-Two renders: the full service (PostgreSQL + Redis) and the bare one (database and cache none).
-Each gets a venv built by uv from its own exact pins (requirements-dev.txt; the uv cache makes
-this fast). The generated suite runs against the loopback PostgreSQL (a fresh database) and
-Redis that .ci/run starts; then the real service process (uvicorn) is started on a free port
-and probed over HTTP. The Redis-down check starts and stops its own redis-server.
+Four renders: the full AWS service (PostgreSQL + Redis), the bare one (database and cache none),
+and the full service on gcp and on azure (Secret Manager and Key Vault backends, faked in the
+generated suite). Each gets a venv built by uv from its own exact pins (requirements-dev.txt;
+the uv cache makes this fast); the bare variant reuses the AWS one. The generated suite runs
+against the loopback PostgreSQL (a fresh database) and Redis that .ci/run starts; then the real
+AWS service process (uvicorn) is started on a free port and probed over HTTP. The Redis-down
+check starts and stops its own redis-server.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -30,15 +33,18 @@ import pytest
 import yaml
 
 from tests.services.support import free_port
-from tests.support.render import variant
+from tests.support.render import CLOUD_OVERRIDES, variant
 from tests.support.tools import server_url, tool
 
 pytestmark = pytest.mark.slow
 
-VARIANTS: dict[str, dict[str, str]] = {
+VARIANTS: dict[str, dict[str, Any]] = {
     "full": {"language": "python"},
     "bare": {"language": "python", "database": "none", "cache": "none"},
+    "gcp": {**CLOUD_OVERRIDES["gcp"], "language": "python"},
+    "azure": {**CLOUD_OVERRIDES["azure"], "language": "python"},
 }
+CLOUDS = ("gcp", "azure")
 TIMINGS: dict[str, float] = {}
 
 
@@ -132,7 +138,7 @@ def _service(name: str, services: dict[str, Service], tmp: pytest.TempPathFactor
     _timed(f"render {name}", started)
     root = tmp.mktemp(f"py-{name}") / "service"
     shutil.copytree(repo / "service", root)
-    if name == "full":
+    if name != "bare":
         venv = _venv(root / "requirements-dev.txt")
     else:
         full = _service("full", services, tmp)
@@ -177,7 +183,7 @@ def _report_timings() -> Iterator[None]:
 # -- the generated repo's own lint and test suites -------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["full", "bare"])
+@pytest.mark.parametrize("name", ["full", "bare", *CLOUDS])
 def test_lint(name: str, services: dict[str, Service], tmp_path_factory: pytest.TempPathFactory) -> None:
     service = _service(name, services, tmp_path_factory)
     started = time.perf_counter()
@@ -188,7 +194,7 @@ def test_lint(name: str, services: dict[str, Service], tmp_path_factory: pytest.
     _timed(f"lint {name}", started)
 
 
-@pytest.mark.parametrize("name", ["full", "bare"])
+@pytest.mark.parametrize("name", ["full", "bare", *CLOUDS])
 def test_generated_suite_against_real_servers(
     name: str,
     services: dict[str, Service],
@@ -531,3 +537,103 @@ def test_missing_configuration_is_named(full: Service) -> None:
     assert record["level"] == "CRITICAL"
     assert "DB_SECRET_ARN is not set" in record["message"]
     assert "REDIS_URL is not set" in record["message"]
+
+
+# -- gcp and azure -----------------------------------------------------------------------------
+
+# What the service part of a gcp/azure repo must not mention (whole words, case-sensitive).
+AWS_WORDS = ("AWS", "ECS", "ECR", "ALB", "RDS", "ElastiCache", "CloudWatch", "Fargate", "boto3", "moto")
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_cloud_variant_has_only_its_backend(
+    cloud: str, services: dict[str, Service], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    service = _service(cloud, services, tmp_path_factory)
+    modules = {p.name for p in (service.root / "app").iterdir()}
+    assert f"secrets_{cloud}.py" in modules
+    assert not {"secrets_aws.py", *(f"secrets_{c}.py" for c in CLOUDS if c != cloud)} & modules
+    requirements = (service.root / "requirements.txt").read_text()
+    expected = {"gcp": "google-cloud-secret-manager==", "azure": "azure-keyvault-secrets=="}[cloud]
+    assert expected in requirements
+    assert "boto3" not in requirements and "botocore" not in requirements
+    _ok(
+        _run(
+            [tool("hadolint"), "--no-color", "--failure-threshold", "style", "Dockerfile"],
+            service.root,
+        ),
+        f"hadolint {cloud}",
+    )
+    compose = yaml.safe_load((service.repo / "docker-compose.yml").read_text())
+    environment = compose["services"]["service"]["environment"]
+    assert not [k for k in environment if k.startswith("AWS_")], environment
+    for path in (
+        service.root / "README.md",
+        service.root / "Makefile",
+        service.root / "Dockerfile",
+        service.repo / "docker-compose.yml",
+    ):
+        text = path.read_text()
+        found = [w for w in AWS_WORDS if re.search(rf"\b{w}\b", text)]
+        assert not found, f"{path.name} mentions {found}"
+
+
+@pytest.mark.parametrize(
+    ("cloud", "names"),
+    [
+        ("gcp", ["DB_PASSWORD_SECRET", "DB_USER", "DB_HOST", "DB_NAME", "REDIS_URL"]),
+        ("azure", ["DB_PASSWORD_SECRET", "DB_USER", "DB_HOST", "DB_NAME", "REDIS_URL"]),
+    ],
+)
+def test_cloud_variant_names_missing_configuration(
+    cloud: str,
+    names: list[str],
+    services: dict[str, Service],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    service = _service(cloud, services, tmp_path_factory)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DB_", "REDIS_"))}
+    env.pop("DATABASE_URL", None)
+    base = {**env, "PORT": str(free_port())}
+    proc = subprocess.run(
+        [str(service.python), "-m", "app"],
+        cwd=service.root,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2
+    message = json.loads(proc.stdout.strip().splitlines()[-1])["message"]
+    for name in names:
+        assert f"{name} is not set" in message, message
+    # A deployed environment with a malformed secret reference is named too.
+    bad = {
+        "gcp": {"DB_PASSWORD_SECRET": "db-password", "REDIS_URL": "rediss://10.0.0.5:6378/0"},
+        "azure": {"DB_PASSWORD_SECRET": "db-password", "KEY_VAULT_URL": "http://kv.example.org"},
+    }[cloud]
+    proc = subprocess.run(
+        [str(service.python), "-m", "app"],
+        cwd=service.root,
+        env={
+            **base,
+            "DB_USER": "app",
+            "DB_HOST": "db",
+            "DB_NAME": "app",
+            "REDIS_URL": "redis://r:6379/0",
+            **bad,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2
+    message = json.loads(proc.stdout.strip().splitlines()[-1])["message"]
+    expected = {
+        "gcp": ["DB_PASSWORD_SECRET must be a resource name", "REDIS_CA_CERT is not set"],
+        "azure": ["KEY_VAULT_URL must be https://"],
+    }[cloud]
+    for text in expected:
+        assert text in message, message

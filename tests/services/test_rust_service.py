@@ -2,13 +2,20 @@
 
 Runs against the loopback PostgreSQL and Redis that .ci/run starts (SVCFORGE_PG_URL,
 SVCFORGE_REDIS_URL) and moto's server for Secrets Manager; the Redis-down check starts and stops
-its own redis-server. Both variants build into one shared CARGO_TARGET_DIR
-(SVCFORGE_CARGO_TARGET_DIR), and the committed Cargo.lock makes every variant compile the same
-dependency tree, so only the first build is slow.
+its own redis-server. Every variant builds into one shared CARGO_TARGET_DIR
+(SVCFORGE_CARGO_TARGET_DIR), and the committed Cargo.lock of each cloud makes that cloud's
+variants compile the same dependency tree, so only the first build per cloud is slow.
+
+The gcp and azure variants carry their own secrets backend (Secret Manager, Key Vault through
+the official clients); their unit tests drive those clients against in-process fakes, and the
+binaries are checked here for configuration validation, health and (gcp) Redis TLS verified
+against REDIS_CA_CERT.
 """
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
 import json
 import os
 import shutil
@@ -26,7 +33,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.services.support import ServiceProcess, free_port, fresh_database, http_get, start_redis, stop
-from tests.support.render import variant
+from tests.support.render import cloud_variant, variant
 from tests.support.tools import server_url, tool
 
 pytestmark = pytest.mark.slow
@@ -73,9 +80,11 @@ def _wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str) -> None:
     raise AssertionError(f"{what} did not listen on {port}")
 
 
-def _check_variant(name: str, tmp_path_factory: pytest.TempPathFactory, **overrides: Any) -> Path:
+def _check_variant(
+    name: str, tmp_path_factory: pytest.TempPathFactory, cloud: str = "aws", **overrides: Any
+) -> Path:
     """Copy the rendered service, run fmt, clippy and the tests, keep the built binary."""
-    source = variant(language="rust", **overrides) / "service"
+    source = cloud_variant(cloud, language="rust", **overrides) / "service"
     service = tmp_path_factory.mktemp(f"rust-{name}") / "service"
     shutil.copytree(source, service)
     cargo = tool("cargo")
@@ -105,6 +114,16 @@ def full(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def minimal(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _check_variant("minimal", tmp_path_factory, database="none", cache="none")
+
+
+@pytest.fixture(scope="module")
+def gcp_full(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _check_variant("gcp-full", tmp_path_factory, cloud="gcp")
+
+
+@pytest.fixture(scope="module")
+def azure_full(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _check_variant("azure-full", tmp_path_factory, cloud="azure")
 
 
 @pytest.fixture(scope="module")
@@ -404,3 +423,213 @@ def test_benchmark_deep_health_latency(full: Path, database_url: str) -> None:
     print(f"rust /health redis hanging: p50 {p50:.2f} ms, p99 {p99:.2f} ms (timeout {timeout_ms} ms)")
     # Checks run concurrently: the total is bounded by one timeout, not the sum.
     assert p99 < timeout_ms + 500
+
+
+# --- gcp and azure -------------------------------------------------------------------------------
+
+CLOUDS = ("gcp", "azure")
+# The crates that make up each cloud's secrets backend; no other cloud's SDK may appear.
+SDK_CRATES = {
+    "aws": ("aws-sdk-secretsmanager", "aws-config"),
+    "gcp": ("google-cloud-secretmanager-v1", "google-cloud-auth"),
+    "azure": ("azure_security_keyvault_secrets", "azure_identity"),
+}
+
+
+def _locked_packages(lockfile: Path) -> set[str]:
+    return {line.split('"')[1] for line in lockfile.read_text().splitlines() if line.startswith("name = ")}
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_cloud_lockfile_manifest_and_sources(cloud: str) -> None:
+    full_dir = cloud_variant(cloud, language="rust") / "service"
+    minimal_dir = cloud_variant(cloud, language="rust", database="none", cache="none") / "service"
+    lockfile = full_dir / "Cargo.lock"
+    # One lock file per cloud, valid for every database and cache choice (`--locked` builds).
+    assert lockfile.read_bytes() == (minimal_dir / "Cargo.lock").read_bytes()
+    assert lockfile.read_bytes() != (variant(language="rust") / "service" / "Cargo.lock").read_bytes()
+    packages = _locked_packages(lockfile)
+    for other, crates in SDK_CRATES.items():
+        assert all((crate in packages) == (other == cloud) for crate in crates), (other, crates)
+    # One TLS stack: rustls with ring, as sqlx and redis use it; no aws-lc, OpenSSL or native-tls.
+    assert not packages & {"aws-lc-rs", "aws-lc-sys", "openssl", "openssl-sys", "native-tls"}
+    assert {"rustls", "ring"} <= packages
+    manifest = (full_dir / "Cargo.toml").read_text()
+    assert 'default = ["postgres", "redis"]' in manifest
+    assert "aws" not in manifest.replace("aws-lc", "")
+    assert f'rust-version = "{"1.91" if cloud == "gcp" else "1.88"}"' in manifest
+    backends = sorted(p.name for p in (full_dir / "src" / "secrets").iterdir())
+    assert backends == [f"{cloud}.rs"]
+    sources = "\n".join(p.read_text() for p in (full_dir / "src").rglob("*.rs"))
+    assert (
+        "aws_sdk" not in sources and "DB_SECRET_ARN" not in sources and "REDIS_AUTH_SECRET_ARN" not in sources
+    )
+    assert not list(full_dir.rglob("*.jinja"))
+
+
+def _binary(request: pytest.FixtureRequest, cloud: str) -> Path:
+    return Path(request.getfixturevalue(f"{cloud}_full"))
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_cloud_variant_passes_fmt_clippy_tests_and_serves_health(
+    cloud: str, request: pytest.FixtureRequest, database_url: str
+) -> None:
+    binary = _binary(request, cloud)
+    server = Server(
+        binary,
+        {"SECRETS_BACKEND": cloud, "DATABASE_URL": database_url, "REDIS_URL": server_url("redis")},
+    )
+    try:
+        status, headers, body = http_get(f"{server.base}/health")
+        assert status == 200, body
+        assert headers["cache-control"] == "no-store"
+        assert [(c["name"], c["status"]) for c in body["checks"]] == [
+            ("database", "healthy"),
+            ("redis", "healthy"),
+        ]
+        assert server.healthcheck(server.port) == 0
+    finally:
+        code = server.stop()
+    assert code == 0, server.log.read_text()
+
+
+def _start_fails(binary: Path, env: dict[str, str]) -> str:
+    """Run the binary with exactly ``env`` (plus PATH); it must exit 2. Returns its output."""
+    proc = subprocess.run(
+        [str(binary)],
+        env={"PATH": os.environ.get("PATH", ""), "HOST": "127.0.0.1", "PORT": str(free_port()), **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 2, output
+    return output
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_cloud_missing_configuration_names_the_variable(
+    cloud: str, request: pytest.FixtureRequest, database_url: str
+) -> None:
+    binary = _binary(request, cloud)
+    redis_url = server_url("redis")
+    db = urlsplit(database_url)
+    deployed = {
+        "SECRETS_BACKEND": cloud,
+        "DB_PASSWORD_SECRET": (
+            "projects/acme-prod/secrets/payments-api-prd-db-password/versions/latest"
+            if cloud == "gcp"
+            else "db-password"
+        ),
+        "DB_USER": "postgres",
+        "DB_HOST": db.hostname or "127.0.0.1",
+        "DB_NAME": db.path.lstrip("/"),
+        "REDIS_URL": redis_url,
+    }
+    if cloud == "azure":
+        deployed |= {
+            "KEY_VAULT_URL": "https://kv-payments-prd.vault.azure.net/",
+            "AZURE_CLIENT_ID": "00000000-0000-0000-0000-000000000001",
+        }
+    required = ["DB_PASSWORD_SECRET", "DB_USER", "DB_HOST", "DB_NAME", "REDIS_URL"]
+    if cloud == "azure":
+        required += ["KEY_VAULT_URL", "AZURE_CLIENT_ID"]
+    for name in required:
+        env = {k: v for k, v in deployed.items() if k != name}
+        output = _start_fails(binary, env)
+        assert f"environment variable {name} is required but not set" in output, (name, output)
+    output = _start_fails(binary, {**deployed, "SECRETS_BACKEND": "aws"})
+    assert "SECRETS_BACKEND" in output
+    if cloud == "gcp":
+        output = _start_fails(binary, {**deployed, "REDIS_URL": redis_url.replace("redis://", "rediss://")})
+        assert "environment variable REDIS_CA_CERT is required but not set" in output
+    else:
+        output = _start_fails(binary, {**deployed, "KEY_VAULT_URL": "kv-payments-prd"})
+        assert "KEY_VAULT_URL" in output
+
+
+def _tls_material(directory: Path) -> tuple[Path, Path, str, str]:
+    """A CA, a server certificate for 127.0.0.1 it signed (files), its PEM and another CA's PEM."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+
+    def certificate(
+        name: str,
+        key: ec.EllipticCurvePrivateKey,
+        issuer: x509.Certificate | None,
+        signer: ec.EllipticCurvePrivateKey,
+    ) -> x509.Certificate:
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(issuer.subject if issuer else subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=issuer is None, path_length=None), critical=True)
+        )
+        if issuer:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                critical=False,
+            ).add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        return builder.sign(signer, hashes.SHA256())
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = certificate("memorystore-server-ca", ca_key, None, ca_key)
+    other_key = ec.generate_private_key(ec.SECP256R1())
+    other = certificate("another-ca", other_key, None, other_key)
+    server_key = ec.generate_private_key(ec.SECP256R1())
+    server = certificate("127.0.0.1", server_key, ca, ca_key)
+    cert_file, key_file = directory / "server.pem", directory / "server.key"
+    cert_file.write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        server_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    pem = serialization.Encoding.PEM
+    return cert_file, key_file, ca.public_bytes(pem).decode(), other.public_bytes(pem).decode()
+
+
+def test_gcp_redis_tls_is_verified_against_redis_ca_cert(
+    gcp_full: Path, database_url: str, tmp_path: Path
+) -> None:
+    """Memorystore-style TLS: the service trusts REDIS_CA_CERT, and only it."""
+    cert_file, key_file, ca_pem, other_pem = _tls_material(tmp_path)
+    tls_port = free_port()
+    _, redis_proc = start_redis(
+        tmp_path,
+        "--tls-port", str(tls_port),
+        "--tls-cert-file", str(cert_file),
+        "--tls-key-file", str(key_file),
+        "--tls-auth-clients", "no",
+    )  # fmt: skip
+    common = {
+        "SECRETS_BACKEND": "gcp",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": f"rediss://127.0.0.1:{tls_port}/0",
+        "HEALTH_CACHE_TTL_MS": "0",
+    }
+    try:
+        for ca, expected in ((ca_pem, "healthy"), (other_pem, "unhealthy")):
+            server = Server(gcp_full, {**common, "REDIS_CA_CERT": ca})
+            try:
+                status, _, body = http_get(f"{server.base}/health")
+            finally:
+                code = server.stop()
+            assert code == 0, server.log.read_text()
+            checks = {c["name"]: c for c in body["checks"]}
+            assert checks["redis"]["status"] == expected, body
+            assert status == (200 if expected == "healthy" else 503), body
+            assert checks["database"]["status"] == "healthy"
+    finally:
+        stop(redis_proc)

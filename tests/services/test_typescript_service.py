@@ -1,5 +1,9 @@
 """The generated TypeScript service: its own lint and test suites, then the real server process.
 
+The AWS renders (full and minimal) run everything; the gcp and azure renders (Secret Manager and
+Key Vault backends, each with its own package.json and lockfile) run their own lint and test
+suites against the real servers, hadolint, and the configuration check of the built server.
+
 Runs against the loopback PostgreSQL and Redis that .ci/run starts (SVCFORGE_PG_URL,
 SVCFORGE_REDIS_URL); the Redis-down check starts and stops its own redis-server. The installed
 node_modules are shared between runs, keyed by the hash of the committed package-lock.json.
@@ -10,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -21,7 +26,7 @@ from typing import Any
 import pytest
 
 from tests.services.support import ServiceProcess, free_port, fresh_database, http_get, start_redis, stop
-from tests.support.render import variant
+from tests.support.render import CLOUD_OVERRIDES, variant
 from tests.support.tools import server_url, tool
 
 pytestmark = pytest.mark.slow
@@ -295,3 +300,159 @@ def test_real_server_refuses_to_start_without_its_configuration(built: Path) -> 
     assert line["level"] == "error"
     assert "DB_SECRET_ARN is required" in line["msg"]
     assert "REDIS_URL is required" in line["msg"]
+
+
+# -- gcp and azure -----------------------------------------------------------------------------
+
+CLOUDS = ("gcp", "azure")
+# What the service part of a gcp/azure repo must not mention (whole words, case-sensitive).
+AWS_WORDS = ("AWS", "ECS", "ECR", "ALB", "RDS", "ElastiCache", "CloudWatch", "Fargate", "ARN")
+CLOUD_PACKAGES = {
+    "gcp": {"@google-cloud/secret-manager", "google-gax"},
+    "azure": {"@azure/keyvault-secrets", "@azure/identity", "@azure/core-rest-pipeline"},
+}
+CLOUD_TESTS = {
+    "gcp": (
+        "retries RESOURCE_EXHAUSTED with growing backoff, then succeeds",
+        "rejects a payload whose CRC32C does not match",
+        "makes one call for many concurrent readers",
+    ),
+    "azure": (
+        "retries 429 with growing backoff, then succeeds",
+        "rejects a secret without a value",
+        "makes one call for many concurrent readers",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def cloud_services() -> dict[str, Path]:
+    return {}
+
+
+def _cloud(cloud: str, cache: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if cloud not in cache:
+        cache[cloud] = _prepared(tmp_path_factory, f"ts-{cloud}", **CLOUD_OVERRIDES[cloud])
+    return cache[cloud]
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_cloud_variant_locks_its_own_client_libraries(
+    cloud: str, cloud_services: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    service = _cloud(cloud, cloud_services, tmp_path_factory)
+    package = json.loads((service / "package.json").read_text())
+    lock = json.loads((service / "package-lock.json").read_text())
+    pinned = {**package["dependencies"], **package["devDependencies"]}
+    assert all(version[0].isdigit() for version in pinned.values()), pinned
+    root = lock["packages"][""]
+    assert root["name"] == package["name"]
+    assert {**root["dependencies"], **root["devDependencies"]} == pinned
+    assert "resolved" not in (service / "package-lock.json").read_text()
+    assert CLOUD_PACKAGES[cloud] <= set(package["dependencies"])
+    # The direct SDK dependencies are the very versions the client library resolves to.
+    for name in CLOUD_PACKAGES[cloud]:
+        assert lock["packages"][f"node_modules/{name}"]["version"] == package["dependencies"][name]
+    others = {p for c, names in CLOUD_PACKAGES.items() if c != cloud for p in names}
+    assert not (others | {"@aws-sdk/client-secrets-manager"}) & set(package["dependencies"])
+    sources = {p.name for p in (service / "src").glob("*.ts")}
+    assert f"secrets-{cloud}.ts" in sources
+    assert not {f"secrets-{c}.ts" for c in ("aws", *CLOUDS) if c != cloud} & sources
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_cloud_variant_passes_its_own_lint_and_tests(
+    cloud: str,
+    cloud_services: dict[str, Path],
+    tmp_path_factory: pytest.TempPathFactory,
+    database_url: str,
+) -> None:
+    service = _cloud(cloud, cloud_services, tmp_path_factory)
+    _static_checks(service)
+    out = _run(
+        [_bin(service, "vitest"), "run", "--reporter", "verbose"],
+        service,
+        env={"TEST_DATABASE_URL": database_url, "TEST_REDIS_URL": server_url("redis")},
+    )
+    for name in (
+        *CLOUD_TESTS[cloud],
+        "never prints a secret value",
+        "answers 200 when every dependency answers",
+        "runs a query on the real server",
+        "refreshes the secret and rebuilds the pool once when the password was rotated",
+    ):
+        passed = [line for line in out.splitlines() if name in line and "✓" in line]
+        assert passed, f"{name!r} did not pass:\n{out}"
+    assert " skipped" not in out, out
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_cloud_variant_container_and_docs(
+    cloud: str, cloud_services: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    service = _cloud(cloud, cloud_services, tmp_path_factory)
+    _run([tool("hadolint"), "--no-color", "Dockerfile"], service)
+    repo_compose = variant(language="typescript", **CLOUD_OVERRIDES[cloud]) / "docker-compose.yml"
+    for path in (
+        service / "README.md",
+        service / "Makefile",
+        service / "Dockerfile",
+        service / "docker-compose.yml",
+        repo_compose,
+    ):
+        text = path.read_text()
+        found = [word for word in AWS_WORDS if re.search(rf"\b{word}\b", text)]
+        assert not found, f"{path.name} mentions {found}"
+
+
+@pytest.mark.parametrize(
+    ("cloud", "bad", "expected"),
+    [
+        (
+            "gcp",
+            {"DB_PASSWORD_SECRET": "db-password", "REDIS_URL": "rediss://10.0.0.5:6378/0"},
+            ["DB_PASSWORD_SECRET must be a resource name", "REDIS_CA_CERT is required"],
+        ),
+        (
+            "azure",
+            {"DB_PASSWORD_SECRET": "db-password", "AZURE_CLIENT_ID": "not-a-guid"},
+            ["KEY_VAULT_URL is required", "AZURE_CLIENT_ID must be a client id"],
+        ),
+    ],
+)
+def test_cloud_variant_server_names_its_configuration(
+    cloud: str,
+    bad: dict[str, str],
+    expected: list[str],
+    cloud_services: dict[str, Path],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    service = _cloud(cloud, cloud_services, tmp_path_factory)
+    if not (service / "dist" / "server.js").is_file():
+        _run([_bin(service, "tsc"), "-p", "tsconfig.build.json"], service)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DB_", "DATABASE_", "REDIS_", "AWS_"))}
+    base = {**env, **SILENT_NODE, "PORT": str(free_port())}
+
+    def problems(extra: dict[str, str]) -> str:
+        proc = subprocess.run(
+            [tool("node"), "dist/server.js"],
+            cwd=service,
+            env={**base, **extra},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        line = json.loads(proc.stdout.strip().splitlines()[-1])
+        assert line["level"] == "error"
+        return str(line["msg"])
+
+    message = problems({})
+    for name in ("DB_PASSWORD_SECRET", "DB_USER", "DB_HOST", "DB_NAME", "REDIS_URL"):
+        assert f"{name} is required" in message, message
+    deployed = {"DB_USER": "app", "DB_HOST": "db", "DB_NAME": "app", "REDIS_URL": "redis://r:6379/0"}
+    message = problems({**deployed, **bad})
+    for text in expected:
+        assert text in message, message
+    assert "not-a-guid" not in message

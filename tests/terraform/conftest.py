@@ -76,38 +76,13 @@ def variant_name(request: pytest.FixtureRequest) -> str:
     return name
 
 
-@cache
-def _copier_defaults() -> dict[str, Any]:
-    import yaml
-
-    from tests.support.render import ROOT
-
-    data: dict[str, Any] = yaml.safe_load((ROOT / "copier.yml").read_text())
-    return data
-
-
 def computed(name: str) -> dict[str, Any]:
     """copier.yml's computed values (names, env_config, ...) for a variant's answers,
-    rendered independently of the template so the tests compare against the source."""
-    import jinja2
-    import yaml
+    resolved from copier.yml by svcforge's question engine (Copier's Jinja setup), independently
+    of the template, so the tests compare the rendered files against the source."""
+    from svcforge.questions import resolve
 
-    spec = _copier_defaults()
-    context = dict(variant_answers(name))
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
-    for key in (
-        "health_live_path",
-        "repository",
-        "db_name",
-        "ecr_repository",
-        "use_postgres",
-        "use_redis",
-        "container_uid",
-    ):
-        context[key] = yaml.safe_load(env.from_string(str(spec[key]["default"])).render(context))
-    for key in ("names", "env_config", "healthcheck_command"):
-        context[key] = yaml.safe_load(env.from_string(spec[key]["default"]).render(context))
-    return context
+    return resolve(variant_answers(name))
 
 
 @cache

@@ -1,8 +1,8 @@
 """Entry point: ``python -m app``. Validates the environment, then serves with uvicorn.
 
-SIGTERM (ECS stopping the task): uvicorn stops accepting, lets in-flight requests finish for
-up to SHUTDOWN_TIMEOUT_SECONDS, runs the lifespan shutdown (pools closed), and the process
-exits 0.
+SIGTERM (the platform stopping the container): uvicorn stops accepting, lets in-flight
+requests finish for up to SHUTDOWN_TIMEOUT_SECONDS, runs the lifespan shutdown (pools
+closed), and the process exits 0.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Deep health check: dependency probes run concurrently, each bounded, the result cached.
 
-Every ALB node probes every task, so the report is cached for ``cache_ttl_s`` and computed by
-one in-flight run that all concurrent requests share. A failing probe reports only a short
-class (``timeout``, ``refused``, ``auth``, ``error``); the exception goes to the logs.
+Every load balancer node or platform prober checks every instance, so the report is cached
+for ``cache_ttl_s`` and computed by one in-flight run that all concurrent requests share. A
+failing probe reports only a short class (``timeout``, ``refused``, ``auth``, ``error``); the
+exception goes to the logs.
 """
 
 from __future__ import annotations

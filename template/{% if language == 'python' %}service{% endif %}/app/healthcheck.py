@@ -1,7 +1,7 @@
 """Container health check: ``python -m app.healthcheck`` probes the live endpoint on PORT.
 
-The runtime image has no shell or curl, so ECS runs this module. Exit 0 when the endpoint
-answers 200 within two seconds, else 1.
+The runtime image has no shell or curl, so the container health check runs this module.
+Exit 0 when the endpoint answers 200 within two seconds, else 1.
 """
 
 from __future__ import annotations

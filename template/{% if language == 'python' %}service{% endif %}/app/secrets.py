@@ -1,14 +1,13 @@
-"""Secrets Manager loader: cached, single-flight, retried, with typed errors and redacted values.
+"""Secrets loader: cached, single-flight, retried, with typed errors and redacted values.
 
-The task receives only ARNs (``DB_SECRET_ARN``, ``REDIS_AUTH_SECRET_ARN``) and reads the values
-at runtime, so a rotation is picked up within the cache TTL (default 300 s) or at once through
-``force_refresh`` when the database rejects the cached credentials.
+The service receives only secret identifiers and reads the values at runtime, so a rotation
+is picked up within the cache TTL (default 300 s) or at once through ``force_refresh`` when a
+server rejects the cached credentials.
 
-Why not ``aws-secretsmanager-caching``: its cache is thread-based (an asyncio service would
-park a worker thread per waiting request), it has no invalidation, its forced refresh sleeps
-2.5-5 s by design, and it calls DescribeSecret before every GetSecretValue. This module keeps
-the same contract in about a hundred lines of asyncio: one in-flight fetch per secret, shared by
-every caller, and botocore's own client underneath.
+This module is the cloud-neutral core: the TTL cache, one in-flight fetch per secret shared
+by every caller, backoff with full jitter, and the typed errors. A backend module supplies
+one blocking ``fetch(secret_id)`` function around its cloud's official client, mapping that
+client's exceptions to the errors below; the loader runs it in a worker thread.
 
 A value never reaches a log line, a ``repr`` or an exception message: it travels inside
 ``SecretValue`` and only ``reveal()`` returns it. Logs carry the secret id and version only.
@@ -17,30 +16,16 @@ A value never reaches a log line, a ``repr`` or an exception message: it travels
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-import boto3
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
-
-if TYPE_CHECKING:
-    from mypy_boto3_secretsmanager import SecretsManagerClient
+from dataclasses import dataclass, field
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TTL_SECONDS = 300.0
-_THROTTLING = frozenset(
-    {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"}
-)
-_TRANSIENT = frozenset({"InternalServiceError", "InternalFailure", "ServiceUnavailable"})
-_ACCESS_DENIED = frozenset({"AccessDeniedException", "AccessDenied"})
-_DECRYPTION = frozenset({"DecryptionFailure", "KMSAccessDeniedException"})
 
 
 class SecretValue:
@@ -65,15 +50,26 @@ class SecretValue:
 
 
 class SecretError(Exception):
-    """Base of every loader error. The message names the secret id, never its value."""
+    """Base of every loader error. The message names the secret id, never its value.
+
+    Attributes:
+        secret_id: The identifier that was read.
+        code: The backend's own error code or exception name (``PermissionDenied``, 403...).
+        retryable: Whether the loader retries the read (throttling and transient faults).
+    """
 
     reason = "could not be read"
+    retryable = False
 
-    def __init__(self, secret_id: str, code: str = "") -> None:
+    def __init__(
+        self, secret_id: str, code: str = "", *, hint: str = "", retryable: bool | None = None
+    ) -> None:
         self.secret_id = secret_id
         self.code = code
-        detail = f" ({code})" if code else ""
-        super().__init__(f"secret {secret_id!r} {self.reason}{detail}")
+        if retryable is not None:
+            self.retryable = retryable
+        detail = "; ".join(part for part in (code, hint) if part)
+        super().__init__(f"secret {secret_id!r} {self.reason}" + (f" ({detail})" if detail else ""))
 
 
 class SecretNotFoundError(SecretError):
@@ -81,108 +77,53 @@ class SecretNotFoundError(SecretError):
 
 
 class SecretAccessDeniedError(SecretError):
-    reason = "is not readable with the task role (check secretsmanager:GetSecretValue)"
+    reason = "is not readable with the service's identity"
 
 
 class SecretDecryptionError(SecretError):
-    reason = "could not be decrypted (check kms:Decrypt on its key)"
+    reason = "could not be decrypted with its key"
 
 
 class SecretThrottledError(SecretError):
-    reason = "was throttled by Secrets Manager after every retry"
+    reason = "was throttled after every retry"
+    retryable = True
 
 
 class SecretUnavailableError(SecretError):
-    reason = "could not be read from Secrets Manager"
+    reason = "could not be read from the secrets service"
+    retryable = True
 
 
 class SecretFormatError(SecretError):
     reason = "does not have the expected format"
 
 
-@dataclass(frozen=True, repr=False)
-class DatabaseCredentials:
-    """An RDS-managed secret: username and password, optionally host, port and dbname."""
+@dataclass(frozen=True)
+class FetchedSecret:
+    """What a backend returns: the value (already wrapped) and the version it came from."""
 
-    username: str
-    password: SecretValue
-    host: str | None = None
-    port: int | None = None
-    dbname: str | None = None
+    value: SecretValue
+    version: str = ""
 
-    @classmethod
-    def parse(cls, secret_id: str, value: SecretValue) -> DatabaseCredentials:
-        """Parse the secret's JSON; a malformed secret raises without echoing any of it."""
-        try:
-            data = json.loads(value.reveal())
-        except ValueError:
-            raise SecretFormatError(secret_id, "not JSON") from None
-        if not isinstance(data, dict):
-            raise SecretFormatError(secret_id, "not a JSON object")
-        username, password = data.get("username"), data.get("password")
-        if not isinstance(username, str) or not isinstance(password, str):
-            raise SecretFormatError(secret_id, "username and password strings are required")
-        port = data.get("port")
-        try:
-            port_number = int(port) if port is not None else None
-        except (TypeError, ValueError):
-            raise SecretFormatError(secret_id, "port is not a number") from None
-        host, dbname = data.get("host"), data.get("dbname")
-        return cls(
-            username=username,
-            password=SecretValue(password),
-            host=host if isinstance(host, str) else None,
-            port=port_number,
-            dbname=dbname if isinstance(dbname, str) else None,
-        )
 
-    def __repr__(self) -> str:
-        return (
-            f"DatabaseCredentials(username={self.username!r}, password=**redacted**, "
-            f"host={self.host!r}, port={self.port!r}, dbname={self.dbname!r})"
-        )
-
-    __str__ = __repr__
+Fetch = Callable[[str], FetchedSecret]
+"""A backend's blocking read of one secret; raises ``SecretError`` subclasses only."""
 
 
 @dataclass(frozen=True)
 class _Entry:
     value: SecretValue
-    version_id: str
-    fetched_at: float
-
-
-def _error_for(secret_id: str, error: ClientError) -> SecretError:
-    code = str(error.response.get("Error", {}).get("Code", ""))
-    if code == "ResourceNotFoundException":
-        return SecretNotFoundError(secret_id, code)
-    if code in _ACCESS_DENIED:
-        return SecretAccessDeniedError(secret_id, code)
-    if code in _DECRYPTION:
-        return SecretDecryptionError(secret_id, code)
-    if code in _THROTTLING:
-        return SecretThrottledError(secret_id, code)
-    return SecretUnavailableError(secret_id, code)
-
-
-def make_client(region: str | None) -> SecretsManagerClient:
-    """A Secrets Manager client whose retries the loader owns (botocore's are switched off)."""
-    config = Config(
-        region_name=region,
-        connect_timeout=2,
-        read_timeout=5,
-        retries={"mode": "standard", "total_max_attempts": 1},
-    )
-    return boto3.client("secretsmanager", config=config)
+    version: str
+    fetched_at: float = field(compare=False)
 
 
 class SecretsLoader:
     """Reads secrets through a TTL cache with one in-flight fetch per secret.
 
     Args:
-        client: A boto3 Secrets Manager client (see ``make_client``).
+        fetch: The backend's read (see ``app.secrets_*``); called in a worker thread.
         ttl_seconds: How long a value is served from memory (0 disables caching).
-        max_attempts: Attempts per fetch on throttling and transient errors.
+        max_attempts: Attempts per read on throttling and transient errors.
         base_delay: First backoff in seconds; doubles each attempt, full jitter.
         max_delay: Ceiling of one backoff.
         clock: Monotonic clock, injectable for tests.
@@ -191,7 +132,7 @@ class SecretsLoader:
 
     def __init__(
         self,
-        client: SecretsManagerClient,
+        fetch: Fetch,
         *,
         ttl_seconds: float = DEFAULT_TTL_SECONDS,
         max_attempts: int = 5,
@@ -200,7 +141,7 @@ class SecretsLoader:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self._client = client
+        self._fetch_one = fetch
         self._ttl = ttl_seconds
         self._max_attempts = max(1, max_attempts)
         self._base_delay = base_delay
@@ -213,7 +154,7 @@ class SecretsLoader:
     async def get_secret(self, secret_id: str, *, force_refresh: bool = False) -> SecretValue:
         """The secret's string value, from memory while fresh.
 
-        ``force_refresh`` skips the cache (after the database rejected the credentials);
+        ``force_refresh`` skips the cache (after a server rejected the credentials);
         concurrent callers still share one request.
         """
         entry = self._entries.get(secret_id)
@@ -226,13 +167,6 @@ class SecretsLoader:
             task.add_done_callback(lambda _: self._inflight.pop(secret_id, None))
         # shield: one caller giving up (a cancelled request) must not cancel the others' fetch.
         return (await asyncio.shield(task)).value
-
-    async def get_database_credentials(
-        self, secret_id: str, *, force_refresh: bool = False
-    ) -> DatabaseCredentials:
-        """The RDS-managed secret parsed into ``DatabaseCredentials``."""
-        value = await self.get_secret(secret_id, force_refresh=force_refresh)
-        return DatabaseCredentials.parse(secret_id, value)
 
     async def refresh(self, secret_id: str) -> SecretValue:
         """Fetch now, bypassing the cache (alias of ``get_secret(force_refresh=True)``)."""
@@ -249,39 +183,32 @@ class SecretsLoader:
         attempt = 1
         while True:
             try:
-                response = await asyncio.to_thread(
-                    self._client.get_secret_value, SecretId=secret_id
+                fetched = await asyncio.to_thread(self._fetch_one, secret_id)
+            except SecretError as error:
+                if not error.retryable or attempt >= self._max_attempts:
+                    logger.warning(
+                        "secret read failed",
+                        extra={
+                            "secret_id": secret_id,
+                            "error_code": error.code,
+                            "error_type": type(error).__name__,
+                            "attempts": attempt,
+                        },
+                    )
+                    raise
+                cap = min(self._max_delay, self._base_delay * 2 ** (attempt - 1))
+                delay = random.uniform(0, cap)  # noqa: S311 - jitter, not crypto
+                logger.info(
+                    "secret read retrying",
+                    extra={"secret_id": secret_id, "error_code": error.code, "attempt": attempt},
                 )
-            except ClientError as exc:
-                error = _error_for(secret_id, exc)
-                code = error.code
-                retryable = code in _THROTTLING or code in _TRANSIENT
-            except BotoCoreError as exc:
-                error = SecretUnavailableError(secret_id, type(exc).__name__)
-                retryable = True
-            else:
-                break
-            if not retryable or attempt >= self._max_attempts:
-                logger.warning(
-                    "secret read failed",
-                    extra={"secret_id": secret_id, "error_code": error.code, "attempts": attempt},
-                )
-                raise error from None
-            delay = random.uniform(0, min(self._max_delay, self._base_delay * 2 ** (attempt - 1)))  # noqa: S311 - jitter, not crypto
+                await self._sleep(delay)
+                attempt += 1
+                continue
+            entry = _Entry(fetched.value, fetched.version, self._clock())
+            self._entries[secret_id] = entry
             logger.info(
-                "secret read retrying",
-                extra={"secret_id": secret_id, "error_code": error.code, "attempt": attempt},
+                "secret loaded",
+                extra={"secret_id": secret_id, "version_id": entry.version, "attempts": attempt},
             )
-            await self._sleep(delay)
-            attempt += 1
-
-        raw = response.get("SecretString")
-        if raw is None:
-            raise SecretFormatError(secret_id, "binary secrets are not supported")
-        entry = _Entry(SecretValue(raw), response.get("VersionId", ""), self._clock())
-        self._entries[secret_id] = entry
-        logger.info(
-            "secret loaded",
-            extra={"secret_id": secret_id, "version_id": entry.version_id, "attempts": attempt},
-        )
-        return entry
+            return entry

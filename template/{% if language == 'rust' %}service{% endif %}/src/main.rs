@@ -74,7 +74,8 @@ async fn serve(config: Config) -> Result<(), ServeError> {
     result.map_err(ServeError::Server)
 }
 
-/// Resolves on SIGTERM (ECS stop) or Ctrl-C; axum then stops accepting and drains.
+/// Resolves on SIGTERM (the platform stopping the container) or Ctrl-C; axum then stops
+/// accepting and drains.
 async fn shutdown_signal() {
     let ctrl_c = async {
         if let Err(err) = tokio::signal::ctrl_c().await {

