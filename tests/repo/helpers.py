@@ -9,9 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
-from tests.support.render import ROOT, answers, cloud_answers, cloud_variant, variant
+from tests.support.render import answers, cloud_answers, cloud_variant, variant
 
 # Distinct answer sets: every language, every iac choice, with and without each data store,
 # one to three environments, with and without a public domain, both paging tools, a new
@@ -194,15 +192,6 @@ def output_files(root: Path) -> list[Path]:
         if path.is_file():
             found.append(path)
     return found
-
-
-@cache
-def runbook_anchors() -> dict[str, str]:
-    """``runbook_anchors`` of includes/runbook/anchors.jinja (alarm key -> heading slug)."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(ROOT)), autoescape=False)
-    module = env.get_template("includes/runbook/anchors.jinja").module
-    anchors: dict[str, str] = module.runbook_anchors  # type: ignore[attr-defined]
-    return dict(anchors)
 
 
 def github_slug(heading: str) -> str:

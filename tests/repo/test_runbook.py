@@ -16,11 +16,11 @@ from tests.repo.helpers import (
     headings,
     rendered,
     resource_table,
-    runbook_anchors,
     section,
     slugs,
     strip_code_blocks,
 )
+from tests.support.render import runbook_anchors
 
 KEYS = list(VARIANTS)
 ALWAYS_ANCHORS = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import shutil
@@ -49,6 +50,26 @@ def cloud_answers(cloud: str, **overrides: Any) -> dict[str, Any]:
 def cloud_variant(cloud: str, **overrides: Any) -> Path:
     """``variant`` for ``cloud`` (see CLOUD_OVERRIDES)."""
     return variant(**{**CLOUD_OVERRIDES[cloud], **overrides})
+
+
+def computed_values(answer_set: dict[str, Any]) -> dict[str, Any]:
+    """Every copier.yml value (answers, defaults, computed names and sizes) for an answer set,
+    resolved from copier.yml by svcforge's question engine (Copier's Jinja setup), independently
+    of the template, so tests compare rendered files against the source."""
+    from svcforge.questions import resolve
+
+    return resolve(answer_set)
+
+
+@functools.cache
+def runbook_anchors() -> dict[str, str]:
+    """``runbook_anchors`` of includes/runbook/anchors.jinja (alarm key -> heading slug)."""
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(ROOT)), autoescape=False)
+    module = env.get_template("includes/runbook/anchors.jinja").module
+    anchors: dict[str, str] = module.runbook_anchors  # type: ignore[attr-defined]
+    return dict(anchors)
 
 
 def variant(**overrides: Any) -> Path:

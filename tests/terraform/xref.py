@@ -18,7 +18,8 @@ _VAR = re.compile(r"(?<![\w.-])var\.([A-Za-z_][\w-]*)")
 _LOCAL = re.compile(r"(?<![\w.-])local\.([A-Za-z_][\w-]*)")
 _MODULE = re.compile(r"(?<![\w.-])module\.([A-Za-z_][\w-]*)(?:\[[^\]]*\])?\.([A-Za-z_][\w-]*)")
 _DATA = re.compile(r"(?<![\w.-])data\.([a-z][a-z0-9_]*)\.([A-Za-z_][\w-]*)")
-_RESOURCE = re.compile(r"(?<![\w.-])((?:aws|random)_[a-z0-9_]+)\.([A-Za-z_][\w-]*)")
+# Resources of every provider the template renders (aws, google, azurerm, azapi, random).
+_RESOURCE = re.compile(r"(?<![\w.-])((?:aws|google|azurerm|azapi|random)_[a-z0-9_]+)\.([A-Za-z_][\w-]*)")
 
 
 def expressions(value: Any) -> Iterator[str]:
