@@ -128,7 +128,7 @@ resource "aws_db_instance" "this" {
   port           = local.port
 
   username                      = var.master_username
-  manage_master_user_password   = true # pragma: allowlist secret
+  manage_master_user_password   = true
   master_user_secret_kms_key_id = var.kms_key_arn
 
   storage_type          = "gp3"

@@ -87,14 +87,14 @@ data "aws_iam_policy_document" "auth_secret" {
 }
 
 resource "aws_secretsmanager_secret_policy" "auth" {
-  secret_arn          = aws_secretsmanager_secret.auth.arn # pragma: allowlist secret
+  secret_arn          = aws_secretsmanager_secret.auth.arn
   policy              = data.aws_iam_policy_document.auth_secret.json
   block_public_policy = true
 }
 
 resource "aws_secretsmanager_secret_version" "auth" {
   secret_id                = aws_secretsmanager_secret.auth.id
-  secret_string_wo         = random_password.auth_token.result # pragma: allowlist secret
+  secret_string_wo         = random_password.auth_token.result
   secret_string_wo_version = 1
 }
 
@@ -124,8 +124,8 @@ resource "aws_elasticache_replication_group" "this" {
   kms_key_id                 = var.kms_key_arn
   transit_encryption_enabled = true
   transit_encryption_mode    = "required"
-  auth_token                 = random_password.auth_token.result # pragma: allowlist secret
-  auth_token_update_strategy = "ROTATE"                          # pragma: allowlist secret
+  auth_token                 = random_password.auth_token.result
+  auth_token_update_strategy = "ROTATE"
 
   snapshot_retention_limit   = var.snapshot_retention_days
   snapshot_window            = "02:00-03:00"
