@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 import typer
 
-from svcforge import __version__
 from svcforge.errors import EXIT_CONFLICTS, EXIT_INTERRUPTED, SvcforgeError, UserError
 
 app = typer.Typer(
@@ -45,16 +44,29 @@ def _err(message: str) -> None:
 
 
 @contextmanager
-def _reported() -> Iterator[None]:
-    """Turn svcforge errors and Ctrl-C into a message and an exit code."""
+def _reported(
+    as_json: bool = False, interrupted: str = "interrupted: nothing was written"
+) -> Iterator[list[str]]:
+    """Turn svcforge errors and Ctrl-C into a message (and with --json, a JSON object) and an exit code.
+
+    Yields a one-item list holding what an interrupt message says: a command that has
+    written its result replaces it.
+    """
+    state = [interrupted]
+
+    def fail(message: str, code: int) -> typer.Exit:
+        _err(message)
+        if as_json:
+            typer.echo(json.dumps({"status": "error", "error": message, "exit_code": code}, indent=2))
+        return typer.Exit(code)
+
     try:
-        yield
+        yield state
     except SvcforgeError as error:
-        _err(f"error: {error.message}")
-        raise typer.Exit(error.exit_code) from None
+        prefix = "interrupted" if error.exit_code == EXIT_INTERRUPTED else "error"
+        raise fail(f"{prefix}: {error.message}", error.exit_code) from None
     except KeyboardInterrupt:
-        _err("interrupted: nothing was written")
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+        raise fail(state[0], EXIT_INTERRUPTED) from None
 
 
 def _choices_of(question: str) -> list[str]:
@@ -78,7 +90,10 @@ def _complete_keys(incomplete: str) -> list[str]:
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"svcforge {__version__}")
+        from svcforge.template import installation
+
+        versions = installation().versions
+        typer.echo(f"svcforge {versions.package} (template {versions.template})")
         raise typer.Exit()
 
 
@@ -210,24 +225,28 @@ def new(
         flags = {"service_name": name, "cloud": cloud, "language": language}
         flags |= {"iac": iac, "region": region}
         given, sources = collect_answers(data or [], data_file, flags)
-        answers = _answer(given, sources, interactive=_interactive(defaults))
+        from svcforge.questions import load, user_answers
+        from svcforge.sources import find_version
+
+        # The questions are those of the version being rendered, not the installed one's.
+        version = find_version(template, vcs_ref)
+        questions = list(load(version.copier_yml))
+        answers = _answer(given, sources, questions, version.ref or "", interactive=_interactive(defaults))
         target = dest if dest is not None else Path(str(answers["service_name"]))
         if _interactive(defaults) and not yes and not pretend:
             from svcforge.wizard import QuestionaryPrompter, summary
 
             prompter = QuestionaryPrompter()
-            prompter.show("\n" + summary(answers))
+            prompter.show("\n" + summary(answers, questions))
             if not prompter.confirm(f"Render into {target}?"):
                 _err("cancelled: nothing was written")
                 raise typer.Exit(1)
         from svcforge.generate import render
-        from svcforge.questions import user_answers
 
         result = render(
-            user_answers(answers),
+            user_answers(answers, questions),
             target,
-            src=template,
-            vcs_ref=vcs_ref,
+            version=version,
             overwrite=overwrite,
             pretend=pretend,
             sources=sources,
@@ -244,15 +263,22 @@ def new(
         typer.echo(_next_steps(result.destination, answers))
 
 
-def _answer(given: dict[str, Any], sources: dict[str, str], *, interactive: bool) -> dict[str, Any]:
-    from svcforge.questions import check_known, load, resolve
+def _answer(
+    given: dict[str, Any],
+    sources: dict[str, str],
+    questions: list[Any],
+    version: str,
+    *,
+    interactive: bool,
+) -> dict[str, Any]:
+    from svcforge.questions import check_known, resolve
 
     if not interactive:
-        return resolve(given, sources=sources, use_defaults=True)
+        return resolve(given, sources=sources, questions=questions, use_defaults=True, version=version)
     from svcforge.wizard import QuestionaryPrompter, run_wizard
 
-    check_known(given, load(), sources)
-    return run_wizard(QuestionaryPrompter(), given, sources=sources)
+    check_known(given, questions, sources, version)
+    return run_wizard(QuestionaryPrompter(), given, sources=sources, questions=questions)
 
 
 def _next_steps(dest: Path, answers: dict[str, Any]) -> str:
@@ -273,49 +299,136 @@ def _next_steps(dest: Path, answers: dict[str, Any]) -> str:
 
 @app.command()
 def update(
-    path: Annotated[Path, typer.Argument(help="The generated repository.")] = Path(),
+    path: Annotated[
+        Path, typer.Argument(help="The generated repository, or any path inside it (default: here).")
+    ] = Path(),
     data: DataOption = None,
     data_file: DataFileOption = None,
-    defaults: DefaultsOption = False,
-    vcs_ref: VcsRefOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a machine-readable report.")] = False,
+    defaults: Annotated[
+        bool,
+        typer.Option(
+            "--defaults",
+            help="Never prompt: questions the new version adds take their defaults"
+            " (always so without a terminal).",
+        ),
+    ] = False,
+    vcs_ref: Annotated[
+        str | None,
+        typer.Option(
+            "--vcs-ref",
+            help="Target version (tag, branch, commit); default: this svcforge's template version,"
+            " or the newest release tag of another source.",
+        ),
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            help="Template source (git URL or path) for this run, instead of the recorded _src_path.",
+        ),
+    ] = None,
+    allow_identity_change: Annotated[
+        bool,
+        typer.Option(
+            "--allow-identity-change",
+            help="Accept answers that rename or move live resources (service_name, cloud, region,"
+            " account, removing an environment).",
+        ),
+    ] = False,
+    pretend: Annotated[
+        bool, typer.Option("--pretend", help="Show what the update would do to each file; write nothing.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a machine-readable report (also on failure).")
+    ] = False,
 ) -> None:
-    """Update a generated repository to a newer template version, keeping local edits.
+    """Update a generated repository to another template version, keeping local edits.
 
-    Exit codes: 0 updated, 2 bad input, 3 conflicts remain (listed), 1 other failure.
+    Exit codes: 0 updated (or up to date), 2 bad answers or usage, 3 conflicts left to resolve,
+    4 repository not updatable (not git, uncommitted changes, no answers file), 5 template
+    source or version unavailable, 130 interrupted (nothing changed).
     """
-    with _reported():
-        from svcforge.conflicts import scan
-        from svcforge.generate import read_answers
-        from svcforge.generate import update as run_update
-        from svcforge.questions import resolve
+    with _reported(as_json, interrupted="interrupted: nothing was changed") as interrupted:
+        from svcforge.updater import UpdateRequest
+        from svcforge.updater import update as run_update
 
         given, sources = collect_answers(data or [], data_file, {})
-        last = {k: v for k, v in read_answers(path).items() if not k.startswith("_")}
-        # Validate the new answers against the earlier ones before touching the repo.
-        resolve(given, sources=sources, use_defaults=True, base=last)
-        result = run_update(path, given, vcs_ref=vcs_ref, sources=sources)
-        conflicts = scan(result.destination, result.changed)
-        if as_json:
-            report = {
-                "path": str(result.destination),
-                "from": result.from_version,
-                "to": result.to_version,
-                "changed": result.changed,
-                "conflicts": [c.to_dict() for c in conflicts],
-                "status": "conflicts" if conflicts else "updated",
-            }
-            typer.echo(json.dumps(report, indent=2))
-        else:
-            typer.echo(f"Updated {result.destination}: {result.from_version} -> {result.to_version}")
-            for rel in result.changed:
-                typer.echo(f"  changed   {rel}")
-            for conflict in conflicts:
-                _err(f"  CONFLICT  {conflict.path} ({conflict.kind}, {conflict.hunks} hunk(s))")
-            if conflicts:
-                _err("Resolve the conflicts above, then commit. Nothing else was changed.")
-        if conflicts:
+        request = UpdateRequest(
+            start=path,
+            data=given,
+            sources=sources,
+            vcs_ref=vcs_ref,
+            template=template,
+            allow_identity_change=allow_identity_change,
+            ask=_wizard_asker() if _interactive(defaults) else None,
+        )
+        result = run_update(request, pretend=pretend)
+        if result.writes and not pretend:
+            interrupted[0] = f"interrupted after the update was applied to {result.root}; see git status"
+        _report_update(result, pretend=pretend, as_json=as_json)
+        if result.conflicts and not pretend:
             raise typer.Exit(EXIT_CONFLICTS)
+
+
+def _wizard_asker() -> Any:
+    def ask(questions: list[Any], prefilled: dict[str, Any]) -> dict[str, Any]:
+        from svcforge.wizard import QuestionaryPrompter, run_wizard
+
+        return run_wizard(QuestionaryPrompter(), prefilled, questions=questions)
+
+    return ask
+
+
+def _report_update(result: Any, *, pretend: bool, as_json: bool) -> None:
+    from svcforge.merge import CONFLICT
+
+    if result.up_to_date:
+        status = "up-to-date"
+    elif pretend:
+        status = "pretend"
+    else:
+        status = "conflicts" if result.conflicts else "updated"
+    if as_json:
+        report = {
+            "status": status,
+            "path": str(result.root),
+            "source": result.source,
+            "from": result.from_ref,
+            "to": result.to_ref,
+            "answers": {k: {"from": a, "to": b} for k, (a, b) in result.answers.items()},
+            "files": [c.to_dict() for c in result.changes],
+            "changed": sorted(result.writes),
+            "conflicts": [c.to_dict() for c in result.conflicts],
+            "exit_code": EXIT_CONFLICTS if result.conflicts and not pretend else 0,
+        }
+        typer.echo(json.dumps(report, indent=2))
+        return
+    if result.up_to_date:
+        typer.echo(f"{result.root} is up to date with template {result.to_ref}; nothing changed")
+        return
+    verb = "Would update" if pretend else "Updated"
+    typer.echo(f"{verb} {result.root}: template {result.from_ref} -> {result.to_ref} (from {result.source})")
+    for name, (before, after) in result.answers.items():
+        typer.echo(f"  answer    {name}: {before!r} -> {after!r}")
+    for change in result.changes:
+        kind = (
+            f" ({change.kind}" + (f", {change.hunks} hunk(s)" if change.hunks else "") + ")"
+            if change.kind
+            else ""
+        )
+        line = f"  {change.status:9} {change.path}{kind}"
+        typer.echo(line, err=change.status == CONFLICT)
+        if change.note and (change.status != "modified" or change.kind == "renamed-locally"):
+            typer.echo(f"            {change.note}", err=change.status == CONFLICT)
+    if pretend:
+        typer.echo("Nothing was written (--pretend).")
+    elif result.conflicts:
+        _err(
+            f"{len(result.conflicts)} file(s) need you: resolve the conflicts above (search for '<<<<<<<'),"
+            " then commit. Every other change listed was applied."
+        )
+    else:
+        typer.echo("Review with `git diff`, then commit.")
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""Rendering and updating through Copier's public API. The only module that imports copier."""
+"""Rendering through Copier's public API. The only module that imports copier."""
 
 from __future__ import annotations
 
@@ -12,17 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from svcforge.errors import AnswerError, DestinationError, SourceError, SvcforgeError, UserError
+from svcforge.repository import ANSWERS_FILE
+from svcforge.sources import TemplateVersion
 
-from svcforge.errors import AnswerError, DestinationError, SvcforgeError, UserError
-from svcforge.template import render_source
-
-ANSWERS_FILE = ".copier-answers.yml"
-
-# Recorded as the template source of repos rendered from the bundled template, so that
-# `copier update` / `svcforge update` can find newer versions later. Override with the
-# environment variable SVCFORGE_TEMPLATE_URL (an internal mirror, or a local clone).
-DEFAULT_TEMPLATE_URL = "https://github.com/svcforge/svcforge.git"
+__all__ = ["ANSWERS_FILE", "RenderResult", "answer_error_from", "render", "render_tree"]
 
 _COPIER_ANSWER_ERRORS = (
     re.compile(r"Validation error for question '(?P<q>[^']+)': (?P<rule>.*)", re.S),
@@ -48,7 +42,9 @@ class RenderResult:
     pretend: bool = False
 
 
-def answer_error_from(error: Exception, sources: Mapping[str, str] | None = None) -> UserError:
+def answer_error_from(
+    error: Exception, sources: Mapping[str, str] | None = None, version: str = ""
+) -> UserError:
     """Translate a Copier validation error into an AnswerError naming the question."""
     text = str(error)
     for pattern in _COPIER_ANSWER_ERRORS:
@@ -57,7 +53,7 @@ def answer_error_from(error: Exception, sources: Mapping[str, str] | None = None
             question = match.group("q")
             rule = match.group("rule").strip() or "an answer is required (no default exists)"
             source = (sources or {}).get(question, "")
-            return AnswerError(question, rule, source=source)
+            return AnswerError(question, rule, source=source, version=version)
     return UserError(text)
 
 
@@ -65,25 +61,74 @@ def _is_empty_dir(path: Path) -> bool:
     return path.is_dir() and not any(path.iterdir())
 
 
-def _relative_files(root: Path) -> list[str]:
+def relative_files(root: Path) -> list[str]:
+    """Every file (and symlink) below ``root``, relative and sorted."""
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() or p.is_symlink())
 
 
-def _point_answers_at_template(answers_path: Path, src: str | None) -> None:
-    """Record a durable template source in a repo rendered from the bundled template.
+def record_source(answers_path: Path, source: str, ref: str | None) -> None:
+    """Make the answers file name the durable source and version instead of a scratch copy.
 
-    The bundled template is a plain directory, so Copier records a temporary path and no
-    commit; `copier update` then needs the template's git URL and the version tag.
+    Copier records where it read the template from: here a plain directory (an exported
+    version, or the installed template) with no version. Only those two lines change, so
+    the file stays exactly as Copier formats it.
     """
-    if src is not None or not answers_path.is_file():
-        return
-    from svcforge import __version__
+    lines = [
+        line
+        for line in answers_path.read_text(encoding="utf-8").splitlines(keepends=True)
+        if not line.startswith(("_src_path:", "_commit:"))
+    ]
+    at = next((i for i, line in enumerate(lines) if not line.startswith("#")), len(lines))
+    import yaml
 
-    data = yaml.safe_load(answers_path.read_text()) or {}
-    data["_src_path"] = os.environ.get("SVCFORGE_TEMPLATE_URL", DEFAULT_TEMPLATE_URL)
-    data["_commit"] = f"v{__version__}"
-    header = "# Changes here will be overwritten by Copier; NEVER EDIT MANUALLY\n"
-    answers_path.write_text(header + yaml.safe_dump(data, sort_keys=True, allow_unicode=True))
+    meta = {"_commit": ref} if ref else {}
+    meta["_src_path"] = source
+    rendered = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=10_000)
+    answers_path.write_text("".join([*lines[:at], rendered, *lines[at:]]), encoding="utf-8")
+
+
+def render_tree(
+    version: TemplateVersion,
+    data: Mapping[str, Any],
+    dst: Path,
+    *,
+    sources: Mapping[str, str] | None = None,
+) -> None:
+    """Render ``version`` with ``data`` into the new directory ``dst`` (never prompts).
+
+    Raises:
+        AnswerError: An answer breaks a rule of this version.
+        SourceError: The version needs what svcforge never allows (tasks, migrations).
+        SvcforgeError: The template itself fails to render.
+    """
+    import copier
+
+    from svcforge import jinja_cache
+
+    jinja_cache.install()
+    try:
+        copier.run_copy(
+            str(version.directory),
+            dst,
+            data=dict(data),
+            defaults=True,
+            overwrite=True,
+            quiet=True,
+            unsafe=False,
+            cleanup_on_error=True,
+        )
+    except copier.errors.UnsafeTemplateError as error:
+        raise SourceError(
+            f"template {version.label} of {version.source} wants to run code ({error})",
+            fix="svcforge never runs template tasks, migrations or Jinja extensions",
+        ) from error
+    except (ValueError, copier.errors.UserMessageError) as error:
+        raise answer_error_from(error, sources, version.label if version.ref else "") from error
+    except Exception as error:  # a broken template: Jinja or Copier failure
+        raise SvcforgeError(f"template error in {version.label}: {type(error).__name__}: {error}") from error
+    answers = dst / ANSWERS_FILE
+    if answers.is_file():
+        record_source(answers, version.source, version.ref)
 
 
 @contextmanager
@@ -136,13 +181,12 @@ def render(
     data: Mapping[str, Any],
     dst: Path | str,
     *,
-    src: str | None = None,
-    vcs_ref: str | None = None,
+    version: TemplateVersion | None = None,
     overwrite: bool = False,
     pretend: bool = False,
     sources: Mapping[str, str] | None = None,
 ) -> RenderResult:
-    """Render the template with ``data`` into ``dst`` without prompting.
+    """Render a new repository with ``data`` into ``dst`` without prompting.
 
     Copier renders into a staging directory first; only a complete render is moved into
     ``dst``, so a bad answer, a template error or Ctrl-C leaves ``dst`` as it was.
@@ -150,8 +194,7 @@ def render(
     Args:
         data: Answers; anything missing takes its default (or fails when it has none).
         dst: Destination directory; it must be empty or absent unless ``overwrite``.
-        src: Template source (path or git URL); defaults to the bundled template.
-        vcs_ref: Git ref of ``src`` to render.
+        version: The template version to render (default: the installed one).
         overwrite: Allow a non-empty ``dst`` and replace files the template produces.
         pretend: Report the files that would be written and write nothing.
         sources: Where each answer came from (for error messages), by question name.
@@ -160,11 +203,9 @@ def render(
         AnswerError: An answer is missing or invalid.
         DestinationError: ``dst`` is not empty and ``overwrite`` is false.
     """
-    import copier
+    from svcforge.sources import installed_version
 
-    from svcforge import jinja_cache
-
-    jinja_cache.install()
+    version = version or installed_version()
     dst = Path(dst).absolute()
     if dst.exists() and not dst.is_dir():
         raise DestinationError(f"destination {dst} exists and is not a directory")
@@ -175,100 +216,10 @@ def render(
         )
     with _staging_dir(dst) as staging:
         out = staging / "out"
-        try:
-            copier.run_copy(
-                src or str(render_source()),
-                out,
-                data=dict(data),
-                vcs_ref=vcs_ref,
-                defaults=True,
-                overwrite=True,
-                quiet=True,
-                unsafe=False,
-                cleanup_on_error=True,
-            )
-        except (ValueError, copier.errors.UserMessageError) as error:
-            raise answer_error_from(error, sources) from error
-        except Exception as error:  # a broken template: Jinja or Copier failure
-            raise SvcforgeError(f"template error: {type(error).__name__}: {error}") from error
-        _point_answers_at_template(out / ANSWERS_FILE, src)
-        files = _relative_files(out)
+        render_tree(version, data, out, sources=sources)
+        files = relative_files(out)
         if pretend:
             existing = [f for f in files if (dst / f).exists()]
             return RenderResult(dst, files, existing, pretend=True)
-        backup = staging / "backup"
-        replaced = _install(out, files, dst, backup)
+        replaced = _install(out, files, dst, staging / "backup")
     return RenderResult(dst, files, replaced)
-
-
-@dataclass(frozen=True)
-class UpdateResult:
-    """What `update` did.
-
-    Attributes:
-        destination: The repository updated.
-        from_version: Template version before the update.
-        to_version: Template version after the update.
-        changed: Files git reports as changed after the update.
-    """
-
-    destination: Path
-    from_version: str
-    to_version: str
-    changed: list[str]
-
-
-def read_answers(repo: Path) -> dict[str, Any]:
-    """The generated repo's `.copier-answers.yml`."""
-    path = repo / ANSWERS_FILE
-    if not path.is_file():
-        raise UserError(f"{repo} has no {ANSWERS_FILE}: it was not generated by svcforge/Copier")
-    data = yaml.safe_load(path.read_text()) or {}
-    if not isinstance(data, dict):
-        raise UserError(f"{path} is not a mapping")
-    return data
-
-
-def update(
-    repo: Path | str,
-    data: Mapping[str, Any],
-    *,
-    vcs_ref: str | None = None,
-    sources: Mapping[str, str] | None = None,
-) -> UpdateResult:
-    """Update a generated repo to a newer template version with Copier's 3-way merge.
-
-    Never prompts: unanswered new questions take their defaults. Conflicts are left inline
-    for the caller to report.
-    """
-    import copier
-
-    from svcforge import jinja_cache
-    from svcforge.conflicts import changed_files
-
-    jinja_cache.install()
-    repo = Path(repo).absolute()
-    before = read_answers(repo)
-    try:
-        copier.run_update(
-            repo,
-            data=dict(data),
-            vcs_ref=vcs_ref,
-            defaults=True,
-            overwrite=True,
-            quiet=True,
-            conflict="inline",
-            unsafe=False,
-            skip_answered=True,
-        )
-    except (ValueError, copier.errors.UserMessageError) as error:
-        raise answer_error_from(error, sources) from error
-    except copier.errors.CopierError as error:
-        raise SvcforgeError(f"update failed: {error}") from error
-    after = read_answers(repo)
-    return UpdateResult(
-        repo,
-        str(before.get("_commit", "")),
-        str(after.get("_commit", "")),
-        changed_files(repo),
-    )

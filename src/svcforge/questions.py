@@ -329,16 +329,23 @@ def by_name(questions: Iterable[Question]) -> dict[str, Question]:
     return {q.name: q for q in questions}
 
 
-def check_known(data: Mapping[str, Any], questions: Iterable[Question], sources: Mapping[str, str]) -> None:
+def check_known(
+    data: Mapping[str, Any], questions: Iterable[Question], sources: Mapping[str, str], version: str = ""
+) -> None:
     """Reject answers for unknown or computed questions."""
     index = by_name(questions)
     for key in data:
         question = index.get(key)
         if question is None:
-            raise AnswerError(key, "is not a question of this template", source=sources.get(key, ""))
+            raise AnswerError(
+                key, "is not a question of this template", source=sources.get(key, ""), version=version
+            )
         if question.computed:
             raise AnswerError(
-                key, "is derived by the template and cannot be set", source=sources.get(key, "")
+                key,
+                "is derived by the template and cannot be set",
+                source=sources.get(key, ""),
+                version=version,
             )
 
 
@@ -349,6 +356,7 @@ def resolve(
     questions: Iterable[Question] | None = None,
     use_defaults: bool = True,
     base: Mapping[str, Any] | None = None,
+    version: str = "",
 ) -> dict[str, Any]:
     """Answer every question without prompting, in copier.yml order.
 
@@ -362,13 +370,14 @@ def resolve(
         questions: Questions to resolve (default: the bundled copier.yml).
         use_defaults: Fill unanswered questions with their defaults.
         base: Earlier answers (an update's answers file) used before defaults.
+        version: The template version the questions belong to, named in errors.
 
     Raises:
         AnswerError: An answer breaks its rule, or a required answer is missing.
     """
     sources = sources or {}
     qs = list(questions if questions is not None else load())
-    check_known(data, qs, sources)
+    check_known(data, qs, sources, version)
     answers: dict[str, Any] = {}
     for question in qs:
         name = question.name
@@ -385,11 +394,16 @@ def resolve(
         elif use_defaults and question.has_default:
             value, source = question.default_value(answers), "the default"
         else:
-            raise AnswerError(name, "an answer is required (no default exists)", source=sources.get(name, ""))
+            raise AnswerError(
+                name,
+                f"an answer is required (no default exists); pass --data {name}=VALUE",
+                source=sources.get(name, ""),
+                version=version,
+            )
         try:
             answers[name] = question.check(value, answers)
         except ValueError as error:
-            raise AnswerError(name, str(error), value=value, source=source) from None
+            raise AnswerError(name, str(error), value=value, source=source, version=version) from None
     return answers
 
 
