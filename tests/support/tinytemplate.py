@@ -30,7 +30,9 @@ service_name:
   type: str
   default: demo
   help: Name of the service.
-  validator: "{% if not (service_name | regex_search('^[a-z][a-z0-9-]*$')) %}lowercase letters, digits and hyphens{% endif %}"
+  validator: >-
+    {% if not (service_name | regex_search('^[a-z][a-z0-9-]*$')) %}lowercase letters, digits and
+    hyphens{% endif %}
 
 cache:
   type: str
@@ -66,7 +68,8 @@ def build(root: Path) -> Path:
     _write(
         root,
         t + "{{_copier_conf.answers_file}}.jinja",
-        "# Changes here will be overwritten by Copier; NEVER EDIT MANUALLY\n{{ _copier_answers | to_nice_yaml -}}\n",
+        "# Changes here will be overwritten by Copier; NEVER EDIT MANUALLY\n"
+        "{{ _copier_answers | to_nice_yaml -}}\n",
     )
     _write(root, t + "NOTES.md", NOTES_V1)
     _write(root, t + "GUIDE.md", GUIDE_V1)
