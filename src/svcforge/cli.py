@@ -231,7 +231,9 @@ def new(
         # The questions are those of the version being rendered, not the installed one's.
         version = find_version(template, vcs_ref)
         questions = list(load(version.copier_yml))
-        answers = _answer(given, sources, questions, version.ref or "", interactive=_interactive(defaults))
+        # Errors name the version when it is not the installed one.
+        label = (version.ref or str(version.directory)) if template or vcs_ref else ""
+        answers = _answer(given, sources, questions, label, interactive=_interactive(defaults))
         target = dest if dest is not None else Path(str(answers["service_name"]))
         if _interactive(defaults) and not yes and not pretend:
             from svcforge.wizard import QuestionaryPrompter, summary

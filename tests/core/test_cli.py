@@ -24,12 +24,16 @@ def _new(dest: Path, *extra: str) -> object:
     return runner.invoke(app, ["new", str(dest), "--data-file", EXAMPLE, "--defaults", *extra])
 
 
-def test_version_matches_package_metadata() -> None:
+def test_version_comes_from_the_release_tags() -> None:
+    from svcforge.releases import checkout_versions
+
+    versions = checkout_versions(ROOT)
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
+    assert result.output.strip() == f"svcforge {versions.package} (template {versions.template})"
+    assert svcforge.__version__ == versions.package
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert result.output.strip() == f"svcforge {project['version']}"
-    assert svcforge.__version__ == project["version"]
+    assert project["dynamic"] == ["version"]
 
 
 def test_help_lists_commands() -> None:
@@ -86,7 +90,10 @@ def test_new_renders_non_interactively(tmp_path: Path) -> None:
     assert answers["service_name"] == "orders-api"
     assert answers["language"] == "rust"
     assert answers["aws_region"] == "eu-central-1"
-    assert answers["_commit"] == f"v{svcforge.__version__}"
+    from svcforge.template import installation
+
+    assert answers["_commit"] == installation().versions.template
+    assert answers["_src_path"] == "https://github.com/svcforge/svcforge.git"
     assert "Next steps:" in result.output
 
 
@@ -290,3 +297,13 @@ def test_region_flag_answers_the_clouds_region_question(
     assert f"invalid answer for '{question}' from --region" in result.output
     assert rule in result.output
     assert not dest.exists()
+
+
+def test_template_url_environment_variable_is_recorded_by_new(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SVCFORGE_TEMPLATE_URL", "https://git.example.org/platform/svcforge.git")
+    result = _new(tmp_path / "svc")
+    assert result.exit_code == 0, result.output
+    answers = yaml.safe_load((tmp_path / "svc" / ".copier-answers.yml").read_text())
+    assert answers["_src_path"] == "https://git.example.org/platform/svcforge.git"
