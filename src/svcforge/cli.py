@@ -299,11 +299,33 @@ def _next_steps(dest: Path, answers: dict[str, Any]) -> str:
     return "\n".join(steps)
 
 
+PathsArgument = Annotated[
+    list[Path] | None,
+    typer.Argument(help="Generated repositories, or paths inside them (default: here).", show_default=False),
+]
+ReposOption = Annotated[
+    Path | None,
+    typer.Option("--repos", help="A file listing repositories, one path per line (# comments allowed)."),
+]
+JobsOption = Annotated[
+    int | None,
+    typer.Option("--jobs", "-j", min=1, help="Repositories handled at once (default: the number of cores)."),
+]
+
+
+def _targets(paths: list[Path] | None, repos: Path | None) -> list[Path]:
+    from svcforge.fleet import read_repo_list
+
+    found = list(paths or [])
+    if repos is not None:
+        found += read_repo_list(repos)
+    return found or [Path()]
+
+
 @app.command()
 def update(
-    path: Annotated[
-        Path, typer.Argument(help="The generated repository, or any path inside it (default: here).")
-    ] = Path(),
+    paths: PathsArgument = None,
+    repos: ReposOption = None,
     data: DataOption = None,
     data_file: DataFileOption = None,
     defaults: Annotated[
@@ -337,6 +359,15 @@ def update(
             " account, removing an environment).",
         ),
     ] = False,
+    branch: Annotated[
+        str | None,
+        typer.Option(
+            "--branch",
+            help="Apply each update on this new branch and commit it there (version change and"
+            " conflicts in the message), ready to push for a pull request.",
+        ),
+    ] = None,
+    jobs: JobsOption = None,
     pretend: Annotated[
         bool, typer.Option("--pretend", help="Show what the update would do to each file; write nothing.")
     ] = False,
@@ -344,7 +375,10 @@ def update(
         bool, typer.Option("--json", help="Print a machine-readable report (also on failure).")
     ] = False,
 ) -> None:
-    """Update a generated repository to another template version, keeping local edits.
+    """Update generated repositories to another template version, keeping local edits.
+
+    Several repositories (arguments or --repos) are updated in parallel, each on its own and
+    atomically; the exit code is the worst of them.
 
     Exit codes: 0 updated (or up to date), 2 bad answers or usage, 3 conflicts left to resolve,
     4 repository not updatable (not git, uncommitted changes, no answers file), 5 template
@@ -352,24 +386,58 @@ def update(
     """
     with _reported(as_json, interrupted="interrupted: nothing was changed") as interrupted:
         from svcforge.updater import UpdateRequest
-        from svcforge.updater import update as run_update
 
         given, sources = collect_answers(data or [], data_file, {})
-        request = UpdateRequest(
-            start=path,
-            data=given,
-            sources=sources,
-            vcs_ref=vcs_ref,
-            template=template,
-            allow_identity_change=allow_identity_change,
-            ask=_wizard_asker() if _interactive(defaults) else None,
-        )
-        result = run_update(request, pretend=pretend)
+        targets = _targets(paths, repos)
+        requests = [
+            UpdateRequest(
+                start=target,
+                data=given,
+                sources=sources,
+                vcs_ref=vcs_ref,
+                template=template,
+                allow_identity_change=allow_identity_change,
+                ask=_wizard_asker() if _interactive(defaults) and len(targets) == 1 else None,
+            )
+            for target in targets
+        ]
+        if len(requests) > 1:
+            _update_many(requests, jobs=jobs, pretend=pretend, branch=branch, as_json=as_json)
+            return
+        from svcforge.updater import update as run_update
+
+        result = run_update(requests[0], pretend=pretend, branch=branch)
         if result.writes and not pretend:
             interrupted[0] = f"interrupted after the update was applied to {result.root}; see git status"
-        _report_update(result, pretend=pretend, as_json=as_json)
+        _report_update(result.report(pretend=pretend), as_json=as_json)
         if result.conflicts and not pretend:
             raise typer.Exit(EXIT_CONFLICTS)
+
+
+def _update_many(
+    requests: list[Any], *, jobs: int | None, pretend: bool, branch: str | None, as_json: bool
+) -> None:
+    from svcforge.fleet import default_jobs, update_many
+
+    rows = update_many(requests, jobs=jobs or default_jobs(), pretend=pretend, branch=branch)
+    worst = max((row.exit_code for row in rows), default=0)
+    if as_json:
+        summary = {"status": "error" if worst not in (0, EXIT_CONFLICTS) else "done", "exit_code": worst}
+        typer.echo(json.dumps({**summary, "repos": [row.to_dict() for row in rows]}, indent=2))
+    else:
+        for row in rows:
+            if row.error:
+                _err(f"{row.path}: error: {row.error}")
+            else:
+                _report_update(row.report, as_json=False)
+            typer.echo("")
+        counts: dict[str, int] = {}
+        for row in rows:
+            key = "error" if row.error else str(row.report["status"])
+            counts[key] = counts.get(key, 0) + 1
+        typer.echo(f"{len(rows)} repositories: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    if worst:
+        raise typer.Exit(worst)
 
 
 def _wizard_asker() -> Any:
@@ -381,56 +449,95 @@ def _wizard_asker() -> Any:
     return ask
 
 
-def _report_update(result: Any, *, pretend: bool, as_json: bool) -> None:
-    from svcforge.merge import CONFLICT
-
-    if result.up_to_date:
-        status = "up-to-date"
-    elif pretend:
-        status = "pretend"
-    else:
-        status = "conflicts" if result.conflicts else "updated"
+def _report_update(report: dict[str, Any], *, as_json: bool) -> None:
     if as_json:
-        report = {
-            "status": status,
-            "path": str(result.root),
-            "source": result.source,
-            "from": result.from_ref,
-            "to": result.to_ref,
-            "answers": {k: {"from": a, "to": b} for k, (a, b) in result.answers.items()},
-            "files": [c.to_dict() for c in result.changes],
-            "changed": sorted(result.writes),
-            "conflicts": [c.to_dict() for c in result.conflicts],
-            "exit_code": EXIT_CONFLICTS if result.conflicts and not pretend else 0,
-        }
         typer.echo(json.dumps(report, indent=2))
         return
-    if result.up_to_date:
-        typer.echo(f"{result.root} is up to date with template {result.to_ref}; nothing changed")
+    status, root = report["status"], report["path"]
+    if status == "up-to-date":
+        typer.echo(f"{root} is up to date with template {report['to']}; nothing changed")
         return
-    verb = "Would update" if pretend else "Updated"
-    typer.echo(f"{verb} {result.root}: template {result.from_ref} -> {result.to_ref} (from {result.source})")
-    for name, (before, after) in result.answers.items():
-        typer.echo(f"  answer    {name}: {before!r} -> {after!r}")
-    for change in result.changes:
-        kind = (
-            f" ({change.kind}" + (f", {change.hunks} hunk(s)" if change.hunks else "") + ")"
-            if change.kind
-            else ""
-        )
-        line = f"  {change.status:9} {change.path}{kind}"
-        typer.echo(line, err=change.status == CONFLICT)
-        if change.note and (change.status != "modified" or change.kind == "renamed-locally"):
-            typer.echo(f"            {change.note}", err=change.status == CONFLICT)
-    if pretend:
+    verb = "Would update" if status == "pretend" else "Updated"
+    typer.echo(f"{verb} {root}: template {report['from']} -> {report['to']} (from {report['source']})")
+    for name, change in report["answers"].items():
+        typer.echo(f"  answer    {name}: {change['from']!r} -> {change['to']!r}")
+    for change in report["files"]:
+        detail = ""
+        if change.get("kind"):
+            hunks = f", {change['hunks']} hunk(s)" if change.get("hunks") else ""
+            detail = f" ({change['kind']}{hunks})"
+        conflict = change["status"] == "conflict"
+        typer.echo(f"  {change['status']:9} {change['path']}{detail}", err=conflict)
+        if change.get("note") and (change["status"] != "modified" or change.get("kind") == "renamed-locally"):
+            typer.echo(f"            {change['note']}", err=conflict)
+    if report.get("branch"):
+        typer.echo(f"Committed on branch {report['branch']} ({report['commit'][:12]}).")
+    if status == "pretend":
         typer.echo("Nothing was written (--pretend).")
-    elif result.conflicts:
+    elif report["conflicts"]:
         _err(
-            f"{len(result.conflicts)} file(s) need you: resolve the conflicts above (search for '<<<<<<<'),"
-            " then commit. Every other change listed was applied."
+            f"{len(report['conflicts'])} file(s) need you: resolve the conflicts above (search for"
+            " '<<<<<<<'), then commit. Every other change listed was applied."
         )
-    else:
+    elif not report.get("branch"):
         typer.echo("Review with `git diff`, then commit.")
+
+
+@app.command()
+def status(
+    paths: PathsArgument = None,
+    repos: ReposOption = None,
+    jobs: JobsOption = None,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help=f"Exit {6} when a repository is behind or has drifted (for CI gates)."),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Where each generated repository stands: its template version, the newest release, drift.
+
+    Drift is what differs from a fresh render of the recorded version with the recorded
+    answers: local edits (modified), template files deleted, and files the template does
+    not produce (extra, listed but not drift). A repository that cannot be read is reported
+    in its row. Exit codes: 0; with --check 6 when any is behind or drifted; 4 or 5 (the
+    worst) when one cannot be read.
+    """
+    with _reported(as_json):
+        from svcforge.fleet import default_jobs, status_exit_code
+        from svcforge.fleet import status as fleet_status
+
+        rows = fleet_status(_targets(paths, repos), jobs or default_jobs())
+        code = status_exit_code(rows, check)
+        if as_json:
+            typer.echo(json.dumps({"exit_code": code, "repos": [row.to_dict() for row in rows]}, indent=2))
+        else:
+            _status_table(rows)
+        if code:
+            raise typer.Exit(code)
+
+
+def _status_table(rows: list[Any]) -> None:
+    header = ("REPOSITORY", "VERSION", "NEWEST", "STATE", "DRIFT")
+    table = [header]
+    for row in rows:
+        if row.error:
+            table.append((row.path, row.version or "-", row.newest or "-", "error", row.error))
+            continue
+        state = ("behind" if row.behind else "current") + (", drifted" if row.drifted else "")
+        drift = f"{len(row.modified)} modified, {len(row.deleted)} deleted, {len(row.extra)} extra"
+        newest = row.newest + (" (bundled)" if row.newest_from == "bundled history" else "")
+        table.append((row.path, row.version, newest, state, drift))
+    widths = [max(len(str(line[i])) for line in table) for i in range(len(header) - 1)]
+    for line in table:
+        cells = [str(cell).ljust(widths[i]) for i, cell in enumerate(line[:-1])]
+        typer.echo("  ".join([*cells, str(line[-1])]).rstrip())
+    for row in rows:
+        if not row.error and (row.modified or row.deleted):
+            typer.echo(f"\n{row.path}:")
+            for rel in row.modified:
+                typer.echo(f"  modified  {rel}")
+            for rel in row.deleted:
+                typer.echo(f"  deleted   {rel}")
 
 
 @app.command()

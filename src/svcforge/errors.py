@@ -9,6 +9,7 @@ EXIT_USAGE = 2  # bad input: a missing or invalid answer, a refused destination 
 EXIT_CONFLICTS = 3  # `svcforge update` applied the update but left conflicts to resolve
 EXIT_NOT_UPDATABLE = 4  # not a git work tree, uncommitted changes, or no answers file
 EXIT_SOURCE = 5  # the template source or the version asked for cannot be had
+EXIT_BEHIND_OR_DRIFTED = 6  # `svcforge status --check`: a repository is behind or has drifted
 EXIT_INTERRUPTED = 130
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from svcforge import repository
-from svcforge.errors import RepositoryError, SvcforgeError, UserError
+from svcforge.errors import EXIT_CONFLICTS, RepositoryError, SvcforgeError, UserError
 from svcforge.merge import CONFLICT, Content, FileChange, Merger, read_tree
 from svcforge.questions import Question, load, resolve, user_answers
 from svcforge.sources import TEMPLATE_URL_ENV, TemplateVersion, find_version
@@ -54,6 +55,8 @@ class UpdatePlan:
         changes: One entry per file the update touches or reports, sorted by path.
         writes: What to write (``None`` deletes), by path.
         answers: Answers whose value changes: name -> (recorded, new).
+        branch: With `--branch`: the branch the update was committed on.
+        commit: That commit.
     """
 
     root: Path
@@ -63,6 +66,8 @@ class UpdatePlan:
     changes: list[FileChange] = field(default_factory=list)
     writes: dict[str, Content | None] = field(default_factory=dict)
     answers: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    branch: str = ""
+    commit: str = ""
 
     @property
     def conflicts(self) -> list[FileChange]:
@@ -71,6 +76,30 @@ class UpdatePlan:
     @property
     def up_to_date(self) -> bool:
         return not self.writes and not self.changes
+
+    def report(self, *, pretend: bool = False) -> dict[str, Any]:
+        """The JSON report (`--json`): status, versions, answers changed, every file."""
+        if self.up_to_date:
+            status = "up-to-date"
+        elif pretend:
+            status = "pretend"
+        else:
+            status = "conflicts" if self.conflicts else "updated"
+        report: dict[str, Any] = {
+            "status": status,
+            "path": str(self.root),
+            "source": self.source,
+            "from": self.from_ref,
+            "to": self.to_ref,
+            "answers": {k: {"from": a, "to": b} for k, (a, b) in self.answers.items()},
+            "files": [c.to_dict() for c in self.changes],
+            "changed": sorted(self.writes),
+            "conflicts": [c.to_dict() for c in self.conflicts],
+            "exit_code": EXIT_CONFLICTS if self.conflicts and not pretend else 0,
+        }
+        if self.branch:
+            report |= {"branch": self.branch, "commit": self.commit}
+        return report
 
 
 @dataclass(frozen=True)
@@ -87,6 +116,8 @@ class UpdateRequest:
         allow_identity_change: Accept answers that rename or move live resources.
         ask: Asks the questions the recorded and given answers leave open (the wizard, on a
             terminal); returns every answer. None: they take their defaults.
+        parallel_renders: Render the two versions at once in two processes (off when many
+            repositories are updated in parallel already).
     """
 
     start: Path
@@ -96,6 +127,7 @@ class UpdateRequest:
     template: str | None = None
     allow_identity_change: bool = False
     ask: Callable[[list[Question], dict[str, Any]], dict[str, Any]] | None = None
+    parallel_renders: bool = True
 
 
 def _source_for(request: UpdateRequest, generated: repository.Generated) -> str:
@@ -233,7 +265,9 @@ def plan(request: UpdateRequest, scratch: Path) -> UpdatePlan:
     }
     old_dir, new_dir = scratch / "old", scratch / "new"
     _render_both(
-        old_version, old_answers, old_questions, old_dir, new_version, new_answers, new_questions, new_dir
+        (old_version, old_answers, old_questions, old_dir),
+        (new_version, new_answers, new_questions, new_dir),
+        parallel=request.parallel_renders,
     )
     old, new = read_tree(old_dir), read_tree(new_dir)
     work = read_tree(generated.root, repository.tracked_files(generated.root))
@@ -253,30 +287,28 @@ def plan(request: UpdateRequest, scratch: Path) -> UpdatePlan:
     return result
 
 
-def _render_both(
-    old_version: TemplateVersion,
-    old_answers: Mapping[str, Any],
-    old_questions: list[Question],
-    old_dir: Path,
-    new_version: TemplateVersion,
-    new_answers: Mapping[str, Any],
-    new_questions: list[Question],
-    new_dir: Path,
-) -> None:
+RenderJob = tuple[TemplateVersion, Mapping[str, Any], list[Question], Path]
+
+
+def _render_both(old: RenderJob, new: RenderJob, *, parallel: bool) -> None:
     """Render both versions; the old one in a forked process while this one renders the new one."""
     import multiprocessing
 
-    if os.environ.get("SVCFORGE_SERIAL_RENDER") or "fork" not in multiprocessing.get_all_start_methods():
-        _render(old_version, old_answers, old_questions, old_dir)
-        _render(new_version, new_answers, new_questions, new_dir)
+    if (
+        not parallel
+        or os.environ.get("SVCFORGE_SERIAL_RENDER")
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        _render(*old)
+        _render(*new)
         return
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        old_job = pool.submit(_render, old_version, dict(old_answers), old_questions, old_dir)
+        old_job = pool.submit(_render, old[0], dict(old[1]), old[2], old[3])
         try:
-            _render(new_version, new_answers, new_questions, new_dir)
+            _render(*new)
         except BaseException:
             old_job.cancel()
             raise
@@ -375,16 +407,88 @@ def _remove_empty_parents(root: Path, deleted: list[str]) -> None:
             folder.rmdir()
 
 
-def update(request: UpdateRequest, *, pretend: bool = False) -> UpdatePlan:
-    """Plan the update in a scratch directory and (unless ``pretend``) apply it."""
+def update(request: UpdateRequest, *, pretend: bool = False, branch: str | None = None) -> UpdatePlan:
+    """Plan the update in a scratch directory and (unless ``pretend``) apply it.
+
+    With ``branch``, the update is applied on a new branch of that name and committed there
+    (conflict markers included), so a job can push it and open a pull request.
+    """
     scratch = Path(tempfile.mkdtemp(prefix="svcforge-update-"))
     try:
         try:
             result = plan(request, scratch)
         except KeyboardInterrupt:
             raise Interrupted("interrupted before anything was written: nothing changed") from None
-        if not pretend and result.writes:
+        if pretend or not result.writes:
+            return result
+        if branch is None:
             apply(result)
+            return result
+        previous = _current_branch(result.root)
+        make_branch(result.root, branch)
+        try:
+            apply(result)
+        except BaseException:
+            _git(result.root, "switch", "-q", previous)
+            _git(result.root, "branch", "-q", "-D", branch)
+            raise
+        result.branch, result.commit = branch, commit_update(result)
         return result
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _git(root: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=root, input=stdin, capture_output=True, text=True, check=False)
+
+
+def _current_branch(root: Path) -> str:
+    name = _git(root, "symbolic-ref", "-q", "--short", "HEAD").stdout.strip()
+    return name or _git(root, "rev-parse", "HEAD").stdout.strip()
+
+
+def make_branch(root: Path, branch: str) -> None:
+    """Switch to a new branch ``branch`` at HEAD; refuse one that exists."""
+    if _git(root, "check-ref-format", "--branch", branch).returncode != 0:
+        raise UserError(f"--branch {branch!r} is not a valid branch name")
+    if _git(root, "rev-parse", "-q", "--verify", f"refs/heads/{branch}").returncode == 0:
+        raise RepositoryError(f"{root}: branch {branch} already exists; delete it or choose another --branch")
+    switched = _git(root, "switch", "-q", "-c", branch)
+    if switched.returncode != 0:
+        raise RepositoryError(f"{root}: cannot create branch {branch}: {switched.stderr.strip()}")
+
+
+def commit_message(report: Mapping[str, Any]) -> str:
+    """The `--branch` commit message: the version change, answers changed, files and conflicts."""
+    lines = [f"Update the svcforge template: {report['from']} -> {report['to']}", ""]
+    lines.append(f"Rendered from {report['source']} by `svcforge update`.")
+    if report["answers"]:
+        lines += ["", "Answers changed:"]
+        lines += [f"- {k}: {v['from']!r} -> {v['to']!r}" for k, v in report["answers"].items()]
+    applied = [f for f in report["files"] if f["status"] != CONFLICT]
+    if applied:
+        lines += ["", "Files:"]
+        lines += [
+            f"- {f['status']} {f['path']}" + (f" ({f['kind']})" if f.get("kind") else "") for f in applied
+        ]
+    if report["conflicts"]:
+        lines += ["", "Conflicts to resolve before merging (their markers are in this commit):"]
+        lines += [f"- {c['path']} ({c['kind']}): {c.get('note', '')}" for c in report["conflicts"]]
+    return "\n".join(lines) + "\n"
+
+
+def commit_update(result: UpdatePlan) -> str:
+    """Commit the applied update on the current branch; return the commit."""
+    root = result.root
+    identity = (
+        []
+        if _git(root, "config", "user.email").stdout.strip()
+        else ["-c", "user.name=svcforge", "-c", "user.email=svcforge@users.noreply.github.com"]
+    )  # CI runners often have no git identity
+    _git(root, "add", "-A", "--", ".")
+    committed = _git(
+        root, *identity, "commit", "-q", "--no-verify", "-F", "-", stdin=commit_message(result.report())
+    )
+    if committed.returncode != 0:
+        raise SvcforgeError(f"{root}: git commit failed: {committed.stderr.strip()}")
+    return _git(root, "rev-parse", "HEAD").stdout.strip()
