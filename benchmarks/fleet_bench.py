@@ -93,7 +93,8 @@ def render_fleet(template: Path, base: Path, count: int) -> list[Path]:
 def show(label: str, seconds: list[float]) -> None:
     ms = [s * 1000 for s in seconds]
     print(
-        f"  {label}: median {statistics.median(ms):.0f} ms (min {min(ms):.0f}, max {max(ms):.0f}, n={len(ms)})"
+        f"  {label}: median {statistics.median(ms):.0f} ms"
+        f" (min {min(ms):.0f}, max {max(ms):.0f}, n={len(ms)})"
     )
 
 
@@ -131,7 +132,8 @@ def main() -> None:
         show("B --jobs 1", tb)
         ratios = [b / a for a, b in zip(ta, tb, strict=True)]
         print(
-            f"  speed-up B/A: median {statistics.median(ratios):.2f}x (min {min(ratios):.2f}, max {max(ratios):.2f});"
+            f"  speed-up B/A: median {statistics.median(ratios):.2f}x"
+            f" (min {min(ratios):.2f}, max {max(ratios):.2f});"
             " aim >= 1.6x on 2 cores"
         )
     finally:
