@@ -14,8 +14,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from svcforge.conflicts import count_inline_hunks
-
 ADDED = "added"
 MODIFIED = "modified"
 DELETED = "deleted"
@@ -24,6 +22,19 @@ SKIPPED = "skipped"
 
 # How alike a work-tree file must be to a template file to be taken for it, renamed.
 RENAME_SIMILARITY = 0.6
+
+
+def count_inline_hunks(text: str) -> int:
+    """Number of complete `<<<<<<<` ... `>>>>>>>` blocks in ``text``."""
+    hunks = 0
+    open_block = False
+    for line in text.splitlines():
+        if line.startswith("<<<<<<< "):
+            open_block = True
+        elif line.startswith(">>>>>>> ") and open_block:
+            hunks += 1
+            open_block = False
+    return hunks
 
 
 @dataclass(frozen=True)
