@@ -101,11 +101,14 @@ class GitHistory:
         label: What the user knows it by (URL, path or "this svcforge's bundled history").
         location: The git directory read: a local repository, or a mirror in the cache.
         remote: The URL to fetch from when a ref is missing (remote sources only).
+        known: Release tags known from elsewhere (releases.toml) that the repository may lack:
+            tag -> commit.
     """
 
     label: str
     location: Path
     remote: str | None = None
+    known: dict[str, str] = field(default_factory=dict)
     _fetched: bool = field(default=False, repr=False)
 
     def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
@@ -145,11 +148,13 @@ class GitHistory:
     def tags(self) -> list[str]:
         """Release tags, oldest first."""
         result = self._run("tag", "--list")
-        return release_tags(result.stdout.split())
+        return release_tags(sorted({*result.stdout.split(), *self.known}))
 
     def resolve(self, ref: str) -> str | None:
         """The commit ``ref`` names (a tag, branch, sha or `git describe` output), or None."""
         result = self._run("rev-parse", "-q", "--verify", f"{ref}^{{commit}}")
+        if result.returncode != 0 and ref in self.known:
+            result = self._run("rev-parse", "-q", "--verify", f"{self.known[ref]}^{{commit}}")
         if result.returncode != 0 and self.remote is not None and not self._fetched:
             self.fetch()
             result = self._run("rev-parse", "-q", "--verify", f"{ref}^{{commit}}")
@@ -157,6 +162,9 @@ class GitHistory:
 
     def describe(self, commit: str) -> str:
         """What Copier records as ``_commit`` for ``commit``: its tag, or `git describe` output."""
+        for tag, tagged in self.known.items():
+            if tagged == commit:
+                return tag
         result = self._run("describe", "--tags", "--always", commit)
         return result.stdout.strip() or commit
 
@@ -298,10 +306,12 @@ def installed_history() -> GitHistory:
 
         inst = installation()
         label = f"the release history of svcforge {inst.versions.package}"
-        if inst.history.is_file():
-            _INSTALLED.append(from_bundle(inst.history, label))
-        else:
-            _INSTALLED.append(GitHistory(label, inst.history))
+        history = (
+            from_bundle(inst.history, label) if inst.history.is_file() else GitHistory(label, inst.history)
+        )
+        # A checkout may lack the tags releases.toml lists: resolve them from the list.
+        history.known = {f"v{version}": commit for version, commit in inst.releases.items()}
+        _INSTALLED.append(history)
     return _INSTALLED[0]
 
 

@@ -226,3 +226,18 @@ def test_an_installed_wheel_updates_its_renders_with_no_network(
     answers = yaml.safe_load((repo / ".copier-answers.yml").read_text())
     assert (answers["_commit"], answers["_src_path"]) == ("v1.1.0", DEFAULT_SOURCE)
     assert not [p for p in repo.rglob("*") if p.suffix in (".pyc", ".pyo") or p.name == "__pycache__"]
+
+
+def test_a_checkout_without_tags_still_serves_its_releases(project: Path, tmp_path: Path) -> None:
+    """An editable install in a tagless clone resolves the releases releases.toml lists."""
+    from svcforge.sources import GitHistory
+
+    clone = tmp_path / "tagless"
+    git(tmp_path, "clone", "-q", "--no-tags", str(project), str(clone))
+    known = {f"v{v}": c for v, c in release_commits(project).items()}
+    history = GitHistory("checkout", clone, known=known)
+    assert history.tags() == ["v1.0.0", "v1.1.0"]
+    assert history.resolve("v1.0.0") == known["v1.0.0"]
+    assert history.describe(known["v1.1.0"]) == "v1.1.0"
+    exported = history.export(known["v1.1.0"])
+    assert CHANGE in (exported / RUNBOOK).read_text()
