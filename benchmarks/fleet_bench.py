@@ -4,7 +4,8 @@ Prints figures; asserts nothing.
     python benchmarks/fleet_bench.py [--repos 20] [--update-repos 8] [--runs 3]
 
 The repositories are full AWS renders (Terraform and CDK, Python service) of a git copy of this
-checkout's template at v1.0.0, each with its own service name; v2.0.0 changes the runbook.
+checkout's template at v1.0.0, each with its own service name; v2.0.0 (cli_bench's) changes the
+README and adds a file.
 
 1. `svcforge status` of each repository alone: per-repository median, and one `status` call over
    all of them (with the default --jobs, the number of cores) divided by their number.
@@ -25,6 +26,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from cli_bench import template_repo  # noqa: E402  (a script beside this one, not a package)
+
 SVCFORGE = str(Path(sys.executable).parent / "svcforge")
 EXAMPLE = str(ROOT / "example-answers.yml")
 ENV = {
@@ -44,23 +48,6 @@ def timed(cmd: list[str], check: bool = True) -> float:
     start = time.perf_counter()
     run(cmd, check=check)
     return time.perf_counter() - start
-
-
-def template_repo(base: Path) -> Path:
-    repo = base / "template"
-    repo.mkdir()
-    for part in ("copier.yml", "template", "includes"):
-        src = ROOT / part
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, repo / part)
-    run(["git", "init", "-q", "-b", "main"], repo)
-    run(["git", "add", "-A"], repo)
-    run(["git", "commit", "-qm", "v1"], repo)
-    run(["git", "tag", "v1.0.0"], repo)
-    runbook = repo / "template" / "docs" / "runbook.md.jinja"
-    runbook.write_text(runbook.read_text() + "\n<!-- template v2 -->\n")
-    run(["git", "commit", "-qam", "v2"], repo)
-    run(["git", "tag", "v2.0.0"], repo)
-    return repo
 
 
 def render_fleet(template: Path, base: Path, count: int) -> list[Path]:

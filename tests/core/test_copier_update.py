@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from svcforge.cli import app
 from svcforge.questions import parse_config
 from svcforge.releases import read_releases
-from tests.support.gitrepo import commit_all, git, init_generated, template_repo
+from tests.support.gitrepo import commit_all, generate, git, init_generated, template_repo
 from tests.support.render import ROOT
 
 EXAMPLE = yaml.safe_load((ROOT / "example-answers.yml").read_text())
@@ -95,26 +95,8 @@ def test_renovates_command_updates_a_repo_rendered_by_svcforge(
     served: tuple[Path, str], tmp_path: Path
 ) -> None:
     _, url = served
-    repo = tmp_path / "svc"
-    result = CliRunner().invoke(
-        app,
-        [
-            "new",
-            str(repo),
-            "--template",
-            url,
-            "--vcs-ref",
-            "v1.0.0",
-            "--data-file",
-            str(ROOT / "example-answers.yml"),
-            "--defaults",
-            "--data",
-            "iac=terraform",
-        ],
-    )
-    assert result.exit_code == 0, result.output
+    repo = generate(url, tmp_path / "svc", real=True)
     assert yaml.safe_load((repo / ".copier-answers.yml").read_text())["_src_path"] == url
-    init_generated(repo)
     _edit_readme(repo)
 
     renovate = _copier(repo, *RENOVATE, "--vcs-ref", "v2.0.0")
@@ -125,25 +107,7 @@ def test_renovates_command_updates_a_repo_rendered_by_svcforge(
 
 def test_plain_copier_update_to_the_newest_tag(served: tuple[Path, str], tmp_path: Path) -> None:
     _, url = served
-    repo = tmp_path / "svc"
-    result = CliRunner().invoke(
-        app,
-        [
-            "new",
-            str(repo),
-            "--template",
-            url,
-            "--vcs-ref",
-            "v1.0.0",
-            "--data-file",
-            str(ROOT / "example-answers.yml"),
-            "--defaults",
-            "--data",
-            "iac=terraform",
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    init_generated(repo)
+    repo = generate(url, tmp_path / "svc", real=True)
     _edit_readme(repo)
 
     update = _copier(repo, "update", "--defaults")

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from svcforge.cli import app
 from svcforge.errors import EXIT_BEHIND_OR_DRIFTED, EXIT_CONFLICTS, EXIT_NOT_UPDATABLE
 from tests.support import tinytemplate
-from tests.support.gitrepo import commit_all, git, init_generated
+from tests.support.gitrepo import commit_all, generate, git, init_generated
 from tests.support.render import ROOT
 
 runner = CliRunner()
@@ -38,23 +38,7 @@ def rendered(tiny: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
     base = tmp_path_factory.mktemp("fleet")
     repos = {}
     for name in ("orders", "billing", "search"):
-        dst = base / name
-        result = runner.invoke(
-            app,
-            [
-                "new",
-                str(dst),
-                "--template",
-                str(tiny),
-                "--vcs-ref",
-                "v1.0.0",
-                "--defaults",
-                "--data",
-                f"service_name={name}",
-            ],
-        )
-        assert result.exit_code == 0, result.output
-        init_generated(dst)
+        dst = generate(tiny, base / name, "--data", f"service_name={name}")
         repos[name] = dst
     return repos
 

@@ -22,25 +22,14 @@ from svcforge import updater
 from svcforge.cli import app
 from svcforge.errors import EXIT_CONFLICTS, EXIT_NOT_UPDATABLE, EXIT_SOURCE, EXIT_USAGE
 from tests.support import tinytemplate
-from tests.support.gitrepo import commit_all, git, init_generated, template_repo
-from tests.support.render import ROOT
+from tests.support.gitrepo import commit_all, generate, git, template_repo
 
-EXAMPLE = str(ROOT / "example-answers.yml")
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tinytemplate.build(tmp_path_factory.mktemp("tiny") / "template")
-
-
-def generate(template: Path, dst: Path, *extra: str, ref: str = "v1.0.0") -> Path:
-    result = runner.invoke(
-        app, ["new", str(dst), "--template", str(template), "--vcs-ref", ref, "--defaults", *extra]
-    )
-    assert result.exit_code == 0, result.output
-    init_generated(dst)
-    return dst
 
 
 def update(repo: Path, *args: str) -> Any:
@@ -536,7 +525,7 @@ def real_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def real_repo(real_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A terraform-only render of the real template at v1.0.0 (copied by each test)."""
     dst = tmp_path_factory.mktemp("real-render") / "svc"
-    generate(real_template, dst, "--data-file", EXAMPLE, "--data", "iac=terraform")
+    generate(real_template, dst, real=True)
     return dst
 
 
@@ -599,16 +588,7 @@ def test_identity_change_goes_through_when_asked_for(real_copy: Path) -> None:
 
 
 def test_filling_in_an_account_id_is_not_an_identity_change(real_template: Path, tmp_path: Path) -> None:
-    repo = generate(
-        real_template,
-        tmp_path / "svc",
-        "--data-file",
-        EXAMPLE,
-        "--data",
-        "iac=terraform",
-        "--data",
-        "aws_account_id_prod=",
-    )
+    repo = generate(real_template, tmp_path / "svc", "--data", "aws_account_id_prod=", real=True)
     result = update(repo, "--vcs-ref", "v2.0.0", "--data", "aws_account_id_prod=444444444444", "--json")
     assert result.exit_code == 0, result.output
     assert report(result)["answers"]["aws_account_id_prod"] == {"from": "", "to": "444444444444"}

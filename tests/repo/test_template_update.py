@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from svcforge.cli import app
 from tests.repo.helpers import ALL_KEYS, rendered
-from tests.support.gitrepo import GIT_ENV, commit_all, git, init_generated, template_repo
+from tests.support.gitrepo import GIT_ENV, commit_all, generate, git, template_repo
 from tests.support.render import ROOT
 from tests.support.tools import IN_CI, tool
 
@@ -56,25 +56,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def repo(template: Path, tmp_path: Path) -> Path:
     """A repository rendered at v1.0.0 with `origin` a bare remote, as a CI checkout has."""
-    dst = tmp_path / "svc"
-    result = CliRunner().invoke(
-        app,
-        [
-            "new",
-            str(dst),
-            "--template",
-            str(template),
-            "--vcs-ref",
-            "v1.0.0",
-            "--defaults",
-            "--data-file",
-            str(ROOT / "example-answers.yml"),
-            "--data",
-            "iac=terraform",
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    init_generated(dst)
+    dst = generate(template, tmp_path / "svc", real=True)
     origin = tmp_path / "origin.git"
     git(tmp_path, "clone", "-q", "--bare", str(dst), str(origin))
     git(dst, "remote", "add", "origin", str(origin))

@@ -51,3 +51,21 @@ def init_generated(repo: Path) -> None:
     """Turn a freshly rendered directory into a git repository with one commit."""
     git(repo, "init", "-q", "-b", "main")
     commit_all(repo, "Scaffold from svcforge")
+
+
+def generate(template: Path | str, dst: Path, *extra: str, ref: str = "v1.0.0", real: bool = False) -> Path:
+    """`svcforge new` from ``template`` at ``ref`` into ``dst``, then its first commit.
+
+    ``real``: answer with the canonical answers (the real template's questions) and render the
+    Terraform-only variant, the smallest full repository.
+    """
+    from typer.testing import CliRunner
+
+    from svcforge.cli import app
+
+    answers = ["--data-file", str(ROOT / "example-answers.yml"), "--data", "iac=terraform"] if real else []
+    args = ["new", str(dst), "--template", str(template), "--vcs-ref", ref, "--defaults", *answers, *extra]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    init_generated(dst)
+    return dst
