@@ -83,7 +83,11 @@ def test_fields_and_annotations_come_from_the_answers(key: str) -> None:
     assert annotations["github.com/project-slug"] == slug
     assert annotations["backstage.io/techdocs-ref"] == "dir:."
     assert annotations["backstage.io/source-location"] == f"url:https://github.com/{slug}/tree/main/"
-    # The catalog adds managed-by-location itself; Copier records no version for a plain directory.
+    # The template version is the one Copier recorded (none for a plain directory; see the
+    # copy/update test below). The catalog adds managed-by-location itself.
+    version = annotations.pop("backstage.io/template-version", None)
+    if version is not None:
+        assert version == yaml.safe_load(repo.read(".copier-answers.yml"))["_commit"]
     expected = set(ANNOTATIONS)
     if values["oncall_tool"] == "pagerduty" and values["pagerduty_service_id"]:
         expected.add("pagerduty.com/service-id")

@@ -22,3 +22,23 @@ def test_jest_suite_runs_the_action_against_real_svcforge(exported: Exported) ->
         timeout=600,
     )
     del output  # jest reports on stderr; a failure fails node() with both streams
+
+
+def test_the_package_ships_the_module_and_its_config_schema_only() -> None:
+    import json
+    import subprocess
+
+    from tests.support.tools import tool
+
+    build()
+    proc = subprocess.run(
+        [tool("npm"), "pack", "--dry-run", "--json"],
+        cwd=INTEGRATION,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    files = {f["path"] for f in json.loads(proc.stdout)[0]["files"]}
+    assert {"package.json", "README.md", "config.d.ts", "dist/src/index.js", "dist/src/index.d.ts"} <= files
+    assert not [f for f in files if f.startswith(("dist/test", "src/", "test/"))]
