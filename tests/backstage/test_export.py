@@ -63,7 +63,7 @@ def test_pages_follow_the_wizard_sections_and_hold_every_question(exported: Expo
         assert schema["title"] == question.name
         assert schema["description"].startswith(question.help)
     for page, section in zip(pages, sections, strict=True):
-        assert page["ui:order"] == [q.name for q in asked if q.section == section]
+        assert page["ui:order"] == [*(q.name for q in asked if q.section == section), "*"]
 
 
 def test_types_choices_defaults_and_required(exported: Exported) -> None:
@@ -182,6 +182,21 @@ def test_export_replaces_its_own_file_but_never_another(tmp_path: Path) -> None:
     assert refused.exit_code == 2
     assert "template.yaml exists and was not written by svcforge; kept it" in refused.output
     assert (theirs / "template.yaml").read_text() == "apiVersion: scaffolder.backstage.io/v1beta3\n"
+
+
+def test_the_docs_list_what_the_export_lists(exported: Exported) -> None:
+    """docs/backstage.md gets the export's report at build time (docs/hooks/backstage.py)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("backstage_hook", ROOT / "docs" / "hooks" / "backstage.py")
+    assert spec is not None and spec.loader is not None
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    page = (ROOT / "docs" / "backstage.md").read_text()
+    assert hook.MARKER in page
+    rendered = hook.on_page_markdown(page)
+    report = exported.output.split("\n", 1)[1].strip()
+    assert report in rendered
 
 
 def test_out_is_required() -> None:

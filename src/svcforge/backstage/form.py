@@ -112,6 +112,7 @@ def build(questions: Iterable[Question]) -> Form:
         branches = [_branch(index[name], value, by_value, rules, notes) for value in _values(index[name])]
         pages[index[name].section].setdefault("dependencies", {})[name] = {"oneOf": branches}
     for page in pages.values():
+        page["ui:order"].append("*")  # RJSF refuses an order that misses a property
         if not page["required"]:
             del page["required"]
     form.pages = list(pages.values())
