@@ -40,7 +40,17 @@ export function runSvcforge(
           .on('close', done),
       ),
     ];
-    child.on('error', error => reject(error));
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') {
+        reject(
+          new Error(
+            `cannot run ${command}: not found. Install svcforge where the scaffolder runs, or set svcforge.command in app-config.yaml`,
+          ),
+        );
+      } else {
+        reject(error);
+      }
+    });
     child.on('close', (code, signal) => {
       void Promise.all(streams).then(() => {
         if (code === null) {

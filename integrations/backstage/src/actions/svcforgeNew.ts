@@ -127,6 +127,9 @@ export function createSvcforgeNewAction(options: SvcforgeNewActionOptions = {}) 
       }
       const catalogInfo = path.join(target, 'catalog-info.yaml');
       const rendered = await readCatalogInfo(catalogInfo);
+      if (!rendered.repository?.includes('/')) {
+        throw new Error(`${catalogInfo} has no github.com/project-slug annotation: is the template svcforge's?`);
+      }
       const [owner, repo] = rendered.repository.split('/');
       ctx.output('repoUrl', `${githubHost}?owner=${encodeURIComponent(owner)}&repo=${encodeURIComponent(repo)}`);
       ctx.output('repository', rendered.repository);
