@@ -104,11 +104,14 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // exitCode, not exit(): a large verdict list on a pipe must be flushed before node ends.
   main(process.argv.slice(2)).then(
-    code => process.exit(code),
+    code => {
+      process.exitCode = code;
+    },
     error => {
       console.error(error);
-      process.exit(1);
+      process.exitCode = 1;
     },
   );
 }
