@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from functools import cache
@@ -47,6 +48,7 @@ def node(*args: str, cwd: Path = INTEGRATION, env: dict[str, str] | None = None,
 def build() -> str:
     """Compile the integration (sources, tests and tools) with tsc; the compiler's output."""
     _need_install()
+    shutil.rmtree(INTEGRATION / "dist", ignore_errors=True)  # no stale output of a removed source
     return node("node_modules/typescript/bin/tsc", "-p", "tsconfig.json")
 
 
