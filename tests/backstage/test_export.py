@@ -107,6 +107,14 @@ def test_validator_rules_become_json_schema_keywords(exported: Exported) -> None
     assert "(checked by svcforge when the template runs)" in fields["max_capacity"][1]["description"]
 
 
+def test_fields_are_plain_widgets_not_alternatives(exported: Exported) -> None:
+    """A form shows field-level anyOf/allOf, and oneOf of schemas, as a choice between
+    alternatives: rules must read as one schema (oneOf only lists labelled choices)."""
+    for name, (_, schema) in _fields(exported.entity).items():
+        assert not {"anyOf", "allOf"} & set(schema), name
+        assert all(set(option) == {"const", "title"} for option in schema.get("oneOf", [])), name
+
+
 def test_same_page_conditions_become_dependencies(exported: Exported) -> None:
     pages = {p["title"]: p for p in exported.entity["spec"]["parameters"]}
     network = pages["Network"]["dependencies"]["vpc_mode"]["oneOf"]

@@ -148,11 +148,16 @@ def to_schema(formula: Formula) -> dict[str, Any]:
 
 def _any_schema(formula: Any_) -> dict[str, Any]:
     schemas = [to_schema(a) for a in formula.args]
-    # "empty, or matching P" reads best as one pattern: ^$|P.
+    # "Empty, or at most n characters matching P" is "at most n characters matching ^$|P" (the
+    # empty string meets any maxLength). One field-level schema, not anyOf: a form shows anyOf
+    # as a choice between alternatives.
     if len(schemas) == 2 and {"maxLength": 0} in schemas:
         other = schemas[1 - schemas.index({"maxLength": 0})]
-        if set(other) == {"pattern"}:
-            return {"pattern": f"^$|{other['pattern']}"}
+        if set(other) <= {"pattern", "maxLength"}:
+            merged = dict(other)
+            if "pattern" in other:
+                merged["pattern"] = f"^$|{other['pattern']}"
+            return merged
     return {"anyOf": schemas}
 
 
@@ -161,7 +166,12 @@ def merge_schemas(schemas: list[dict[str, Any]]) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     extra: list[dict[str, Any]] = []
     for schema in schemas:
-        if any(key in merged for key in schema):
+        if set(schema) == {"not"} and "not" in merged:
+            # not A and not B: not (A or B), which a form does not show as alternatives.
+            earlier = merged["not"]
+            alternatives = earlier["anyOf"] if set(earlier) == {"anyOf"} else [earlier]
+            merged["not"] = {"anyOf": [*alternatives, schema["not"]]}
+        elif any(key in merged for key in schema):
             extra.append(schema)
         else:
             merged.update(schema)
