@@ -104,3 +104,14 @@ def test_a_broken_link_fails_the_strict_build(tmp_path: Path) -> None:
     proc = _build(repo, tmp_path / "site")
     assert proc.returncode != 0
     assert "no-such-section" in proc.stderr
+
+
+def test_overview_pages_pass_the_repos_markdownlint() -> None:
+    """docs/index.md is Markdown the generated pre-commit hook lints too (with each repo's config)."""
+    from tests.support.tools import tool
+
+    files = [str(rendered(key).path / "docs" / "index.md") for key in ALL_KEYS]
+    proc = subprocess.run(
+        [tool("markdownlint-cli2"), *files], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
