@@ -173,13 +173,18 @@ def render(
             f"destination {dst} is not empty; pass --overwrite to replace the files the"
             " template produces (other files are kept)"
         )
+    from svcforge import __version__
+
+    # The bundled template is a plain directory: Copier knows no version, so the template gets
+    # the one _point_answers_at_template records (catalog-info.yaml shows it).
+    version = {} if src is not None else {"svcforge_template_version": f"v{__version__}"}
     with _staging_dir(dst) as staging:
         out = staging / "out"
         try:
             copier.run_copy(
                 src or str(render_source()),
                 out,
-                data=dict(data),
+                data=dict(data) | version,
                 vcs_ref=vcs_ref,
                 defaults=True,
                 overwrite=True,

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from svcforge.cli import app
 from tests.backstage.support import check
 from tests.repo.helpers import ALL_KEYS, Rendered, computed, rendered
 from tests.support.gitrepo import commit_all, git, init_generated, template_repo
@@ -83,12 +85,11 @@ def test_fields_and_annotations_come_from_the_answers(key: str) -> None:
     assert annotations["github.com/project-slug"] == slug
     assert annotations["backstage.io/techdocs-ref"] == "dir:."
     assert annotations["backstage.io/source-location"] == f"url:https://github.com/{slug}/tree/main/"
-    # The template version is the one Copier recorded (none for a plain directory; see the
-    # copy/update test below). The catalog adds managed-by-location itself.
-    version = annotations.pop("backstage.io/template-version", None)
-    if version is not None:
-        assert version == yaml.safe_load(repo.read(".copier-answers.yml"))["_commit"]
-    expected = set(ANNOTATIONS)
+    # The template version is the one the answers file records. The catalog adds
+    # managed-by-location itself.
+    recorded = yaml.safe_load(repo.read(".copier-answers.yml"))["_commit"]
+    assert annotations["backstage.io/template-version"] == recorded
+    expected = {*ANNOTATIONS, "backstage.io/template-version"}
     if values["oncall_tool"] == "pagerduty" and values["pagerduty_service_id"]:
         expected.add("pagerduty.com/service-id")
         assert annotations["pagerduty.com/service-id"] == values["pagerduty_service_id"]
@@ -163,3 +164,22 @@ def test_template_version_follows_the_answers_file_through_copy_and_update(
     assert yaml.safe_load((dst / ".copier-answers.yml").read_text())["_commit"] == "v2.0.0"
     assert _entity(dst)["metadata"]["annotations"]["backstage.io/template-version"] == "v2.0.0"
     assert (dst / "CHANGES.md").is_file()
+
+
+def test_template_version_follows_svcforge_new_and_update(versioned_template: Path, tmp_path: Path) -> None:
+    """The same through svcforge, whichever way it renders (it records _commit itself)."""
+    repo = tmp_path / "svc"
+    data = tmp_path / "answers.yml"
+    data.write_text(yaml.safe_dump(answers()))
+    runner = CliRunner()
+    source = ["--template", str(versioned_template), "--vcs-ref", "v1.0.0"]
+    new = runner.invoke(app, ["new", str(repo), *source, "--data-file", str(data), "--defaults"])
+    assert new.exit_code == 0, new.output
+    assert _entity(repo)["metadata"]["annotations"]["backstage.io/template-version"] == "v1.0.0"
+    init_generated(repo)
+
+    update = runner.invoke(app, ["update", str(repo), "--vcs-ref", "v2.0.0"])
+
+    assert update.exit_code == 0, update.output
+    assert yaml.safe_load((repo / ".copier-answers.yml").read_text())["_commit"] == "v2.0.0"
+    assert _entity(repo)["metadata"]["annotations"]["backstage.io/template-version"] == "v2.0.0"
