@@ -129,13 +129,15 @@ describe('svcforge:new', () => {
     expect(info.some(line => line.includes('--trust'))).toBe(false);
 
     const outputs = Object.fromEntries((ctx.output as jest.Mock).mock.calls);
+    const recorded = parse(fromCli.get('.copier-answers.yml')!.toString())._commit;
+    expect(recorded).toMatch(/^v\d+\.\d+\.\d+/);
     expect(outputs).toEqual({
       repoUrl: 'github.com?owner=acme&repo=payments-api',
       repository: 'acme/payments-api',
       entityName: 'payments-api',
       description: exampleAnswers.description,
       catalogInfoPath: '/catalog-info.yaml',
-      templateVersion: '',
+      templateVersion: recorded,
     });
   });
 
