@@ -3,6 +3,7 @@
 
     python3 .ci/toolchain.py venvs              names of the validator venvs
     python3 .ci/toolchain.py version TOOL       the version TOOL is pinned to
+    python3 .ci/toolchain.py npm                "NAME DIR" of each npm project to install
     python3 .ci/toolchain.py lock UV            rewrite .ci/locks/*.txt with `uv pip compile`
 
 Standard library only: it runs before any venv exists.
@@ -53,6 +54,8 @@ def main(argv: list[str]) -> int:
     data = manifest()
     if command == "venvs":
         print(" ".join(data["venv"]))
+    elif command == "npm":
+        print("\n".join(f"{name} {project['dir']}" for name, project in data.get("npm", {}).items()))
     elif command == "version" and len(args) == 1:
         print(next(c["expect"] for c in data["check"] if c["tool"] == args[0]))
     elif command == "lock" and len(args) == 1:

@@ -575,6 +575,11 @@ def questions(
         typer.echo(f"    {row['help']}")
 
 
+from svcforge.backstage.cli import export_app  # noqa: E402 (a sub-command group; loads only Typer)
+
+app.add_typer(export_app)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -110,7 +110,9 @@ def render_tree(
         copier.run_copy(
             str(version.directory),
             dst,
-            data=dict(data),
+            # Copier renders a plain directory, so it knows no version: the template gets the
+            # one recorded as _commit (catalog-info.yaml shows it); Copier does not store it.
+            data=dict(data) | ({"svcforge_template_version": version.ref} if version.ref else {}),
             defaults=True,
             overwrite=True,
             quiet=True,

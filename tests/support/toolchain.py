@@ -225,6 +225,7 @@ def problems(toolchain: Toolchain, manifest: Mapping[str, Any] | None = None) ->
             if got != version:
                 found.append(f"{dist} in the {name} venv: pinned {version}, found {got}")
     found += node_problems(toolchain)
+    found += npm_project_problems(toolchain, manifest)
     found += [f"the test venv: {clash}" for clash in venv_clashes(Path(sys.prefix))]
     found += constraint_problems()
     # The version commands are independent and some start slowly (checkov: 2 s).
@@ -246,6 +247,33 @@ def node_problems(toolchain: Toolchain) -> list[str]:
         got = json.loads(manifest.read_text())["version"] if manifest.is_file() else "nothing"
         if got != version:
             found.append(f"npm package {package}: pinned {version}, found {got}")
+    return found
+
+
+def npm_project_problems(toolchain: Toolchain, manifest: Mapping[str, Any]) -> list[str]:
+    """npm projects of this repository (`[npm.<name>]`) whose install differs from their lock."""
+    found: list[str] = []
+    for name, project in manifest.get("npm", {}).items():
+        root, node_modules = ROOT / project["dir"], toolchain.cache / name / "node_modules"
+        if not node_modules.is_dir():
+            if toolchain.required:
+                found.append(f"{project['dir']} is not installed ({node_modules}); .ci/run installs it")
+            continue
+        declared = json.loads((root / "package.json").read_text())
+        wanted = {**declared.get("dependencies", {}), **declared.get("devDependencies", {})}
+        lock = json.loads((root / "package-lock.json").read_text())["packages"]
+        if {k: lock[""].get(k, {}) for k in ("dependencies", "devDependencies")} != {
+            k: declared.get(k, {}) for k in ("dependencies", "devDependencies")
+        }:
+            found.append(f"{project['dir']}/package-lock.json is stale: run npm install there")
+        for package in sorted(wanted):
+            locked = lock.get(f"node_modules/{package}", {}).get("version", "missing")
+            installed = node_modules / package / "package.json"
+            got = json.loads(installed.read_text())["version"] if installed.is_file() else "nothing"
+            if got != locked:
+                found.append(f"npm package {package} of {project['dir']}: locked {locked}, found {got}")
+        if (root / "node_modules").resolve() != node_modules.resolve():
+            found.append(f"{project['dir']}/node_modules is not the locked install in {node_modules}")
     return found
 
 
