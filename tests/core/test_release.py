@@ -220,7 +220,7 @@ def test_an_installed_wheel_updates_its_renders_with_no_network(
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
     assert (report["from"], report["to"], report["source"]) == ("v1.0.0", "v1.1.0", DEFAULT_SOURCE)
-    assert set(report["changed"]) == {".copier-answers.yml", "docs/runbook.md"}
+    assert set(report["changed"]) == {".copier-answers.yml", "catalog-info.yaml", "docs/runbook.md"}
     assert "Reviewed for svcforge 1.1.0." in (repo / "docs" / "runbook.md").read_text()
     assert "Owned by the payments team" in readme.read_text()
     answers = yaml.safe_load((repo / ".copier-answers.yml").read_text())

@@ -598,6 +598,6 @@ def test_real_template_update_applies_the_change_and_keeps_an_edit(real_copy: Pa
     commit_edit(real_copy, "README.md", "payments-api", "payments-api (owned by the payments team)")
     result = update(real_copy, "--vcs-ref", "v2.0.0", "--json")
     assert result.exit_code == 0, result.output
-    assert set(report(result)["changed"]) == {".copier-answers.yml", "docs/runbook.md"}
+    assert set(report(result)["changed"]) == {".copier-answers.yml", "catalog-info.yaml", "docs/runbook.md"}
     assert "reviewed for template v2" in (real_copy / "docs" / "runbook.md").read_text()
     assert "owned by the payments team" in (real_copy / "README.md").read_text()
