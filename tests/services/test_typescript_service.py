@@ -393,11 +393,12 @@ def test_cloud_variant_container_and_docs(
     service = _cloud(cloud, cloud_services, tmp_path_factory)
     _run([tool("hadolint"), "--no-color", "Dockerfile"], service)
     repo_compose = variant(language="typescript", **CLOUD_OVERRIDES[cloud]) / "docker-compose.yml"
+    # One compose file for the whole repository (issue 14: a second one in service/ bound the same ports).
+    assert not (service / "docker-compose.yml").exists()
     for path in (
         service / "README.md",
         service / "Makefile",
         service / "Dockerfile",
-        service / "docker-compose.yml",
         repo_compose,
     ):
         text = path.read_text()

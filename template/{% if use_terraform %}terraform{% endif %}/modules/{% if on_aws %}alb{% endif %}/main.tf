@@ -4,8 +4,6 @@
 
 data "aws_caller_identity" "current" {}
 
-data "aws_partition" "current" {}
-
 resource "aws_security_group" "alb" {
   name        = var.security_group_name
   description = "Load balancer of ${var.name}: HTTPS from the internet, HTTP only to redirect."
