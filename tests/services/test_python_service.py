@@ -477,7 +477,7 @@ def test_aws_mode_reads_both_secrets_at_runtime(full: Service, database_url: str
             "DB_HOST": db.hostname or "127.0.0.1",
             "DB_PORT": str(db.port or 5432),
             "DB_NAME": db.path.lstrip("/"),
-            "DB_SSLMODE": "prefer",
+            "DB_SSL_MODE": "prefer",
             "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
             "REDIS_AUTH_SECRET_ARN": auth_arn,
             "HEALTH_CACHE_TTL_MS": "0",
