@@ -52,7 +52,6 @@ CDK_ROWS: dict[str, tuple[tuple[str, str], ...]] = {
     "KMS key alias": (("AWS::KMS::Alias", "AliasName"),),
     "DB instance": (("AWS::RDS::DBInstance", "DBInstanceIdentifier"),),
     "DB name": (("AWS::RDS::DBInstance", "DBName"),),
-    "DB secret": (("AWS::SecretsManager::Secret", "Name"),),
     "Redis replication group": (("AWS::ElastiCache::ReplicationGroup", "ReplicationGroupId"),),
     "Redis auth secret": (("AWS::SecretsManager::Secret", "Name"),),
     "Container port": (

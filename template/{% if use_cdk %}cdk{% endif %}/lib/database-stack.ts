@@ -113,7 +113,7 @@ export class DatabaseStack extends Stack {
     const securityGroup = new ec2.SecurityGroup(this, 'DbSecurityGroup', {
       vpc: network.vpc,
       securityGroupName: names.dbSecurityGroup,
-      description: `${names.dbIdentifier} PostgreSQL: ingress only from the service and secret rotation`,
+      description: `${names.dbIdentifier} PostgreSQL: ingress only from the service`,
       allowAllOutbound: false,
     });
 
@@ -163,10 +163,11 @@ export class DatabaseStack extends Stack {
       instanceType: new ec2.InstanceType(environment.dbInstanceClass.replace(/^db\./, '')),
       databaseName: service.dbName,
       port: service.dbPort,
-      credentials: rds.Credentials.fromGeneratedSecret('app_admin', {
-        secretName: names.dbSecret,
-        encryptionKey: key,
-      }),
+      // RDS generates the master password and rotates it (every 7 days) in a secret it manages,
+      // encrypted with this environment's key: the same as the Terraform's
+      // manage_master_user_password. No rotation Lambda, and the password is never in a template.
+      credentials: rds.Credentials.fromUsername('app_admin', { encryptionKey: key }),
+      manageMasterUserPassword: true,
       vpc: network.vpc,
       subnetGroup,
       securityGroups: [securityGroup],
@@ -210,16 +211,10 @@ export class DatabaseStack extends Stack {
       defaultValue: 0,
     });
 
-    // Rotate the master secret every 30 days; the service re-reads it on auth failure.
-    instance.addRotationSingleUser({
-      automaticallyAfter: Duration.days(30),
-      vpcSubnets: network.privateSubnets,
-    });
-
     Validations.of(instance).acknowledge({
       id: 'AwsSolutions-RDS11',
       reason:
-        'PostgreSQL keeps its standard port 5432 (the DB_PORT contract of the service and the Terraform use it); only the service and rotation security groups can reach it.',
+        'PostgreSQL keeps its standard port 5432 (the DB_PORT contract of the service and the Terraform use it); only the service security group can reach it.',
     });
     if (!environment.multiAz) {
       Validations.of(instance).acknowledge({
@@ -236,7 +231,7 @@ export class DatabaseStack extends Stack {
 
     const secret = instance.secret;
     if (secret === undefined) {
-      throw new Error('the generated database credentials secret is missing');
+      throw new Error('the RDS-managed master user secret is missing');
     }
     return { instance, secret, securityGroup };
   }

@@ -32,6 +32,8 @@ export interface ServiceStackProps extends StackProps {
 
 const HTTPS_PORT = 443;
 const HTTP_PORT = 80;
+/** Requests per client IP in any 5-minute window before the web ACL blocks it (as the Terraform). */
+const WAF_RATE_LIMIT = 2000;
 
 function requireName(value: string | undefined, what: string): string {
   if (value === undefined) {
@@ -56,19 +58,33 @@ export class ServiceStack extends Stack {
     const { names } = environment;
     const network = resolveNetwork(this, props.network);
 
+    // HTTPS where a certificate is set or required; otherwise plain HTTP on port 80 (a
+    // non-production environment without a domain yet), as the Terraform's alb module.
+    const certificateArn = this.certificateArn(environment);
+    const https = certificateArn !== undefined;
+
     // ---------------------------------------------------------------- security groups
     const albSecurityGroup = new ec2.SecurityGroup(this, 'AlbSecurityGroup', {
       vpc: network.vpc,
       securityGroupName: names.albSecurityGroup,
-      description: `${names.alb} load balancer: HTTPS from the internet, HTTP only to redirect`,
+      description: https
+        ? `${names.alb} load balancer: HTTPS from the internet, HTTP only to redirect`
+        : `${names.alb} load balancer: HTTP from the internet (no certificate yet)`,
       allowAllOutbound: false,
     });
-    albSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(HTTPS_PORT), 'HTTPS from the internet');
-    albSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(HTTP_PORT), 'HTTP from the internet, redirected to HTTPS');
+    if (https) {
+      albSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(HTTPS_PORT), 'HTTPS from the internet');
+    }
+    albSecurityGroup.addIngressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(HTTP_PORT),
+      https ? 'HTTP from the internet, redirected to HTTPS' : 'HTTP from the internet (no certificate yet)',
+    );
     Validations.of(albSecurityGroup).acknowledge({
       id: 'AwsSolutions-EC23',
-      reason:
-        'Internet-facing API load balancer: 443 must be open to all clients, and 80 only answers with a redirect to HTTPS. WAF managed rules filter the traffic.',
+      reason: https
+        ? 'Internet-facing API load balancer: 443 must be open to all clients, and 80 only answers with a redirect to HTTPS. WAF managed rules filter the traffic.'
+        : 'Internet-facing API load balancer of a non-production environment without a certificate yet: port 80 must be open to all clients. WAF managed rules filter the traffic.',
     });
 
     const serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {
@@ -139,7 +155,7 @@ export class ServiceStack extends Stack {
       healthCheck: {
         path: service.healthLivePath,
         healthyHttpCodes: '200',
-        interval: Duration.seconds(15),
+        interval: Duration.seconds(10),
         timeout: Duration.seconds(5),
         healthyThresholdCount: 2,
         unhealthyThresholdCount: 3,
@@ -147,21 +163,31 @@ export class ServiceStack extends Stack {
     });
     this.targetGroup = targetGroup;
 
-    const certificateArn = this.certificateArn(environment);
-    loadBalancer.addListener('Https', {
-      port: HTTPS_PORT,
-      protocol: elbv2.ApplicationProtocol.HTTPS,
-      sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
-      certificates: [acm.Certificate.fromCertificateArn(this, 'Certificate', certificateArn)],
-      defaultTargetGroups: [targetGroup],
-      open: false,
-    });
-    loadBalancer.addListener('HttpRedirect', {
-      port: HTTP_PORT,
-      protocol: elbv2.ApplicationProtocol.HTTP,
-      defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: String(HTTPS_PORT), permanent: true }),
-      open: false,
-    });
+    if (certificateArn !== undefined) {
+      loadBalancer.addListener('Https', {
+        port: HTTPS_PORT,
+        protocol: elbv2.ApplicationProtocol.HTTPS,
+        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+        certificates: [acm.Certificate.fromCertificateArn(this, 'Certificate', certificateArn)],
+        defaultTargetGroups: [targetGroup],
+        open: false,
+      });
+      loadBalancer.addListener('HttpRedirect', {
+        port: HTTP_PORT,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: String(HTTPS_PORT), permanent: true }),
+        open: false,
+      });
+    } else {
+      // Only outside prod and the domain's environment (config httpsRequired is false there):
+      // setting certificateArn in lib/config.ts replaces it with HTTPS and the redirect.
+      loadBalancer.addListener('Http', {
+        port: HTTP_PORT,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        defaultTargetGroups: [targetGroup],
+        open: false,
+      });
+    }
 
     const webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
       name: names.wafWebAcl,
@@ -169,15 +195,37 @@ export class ServiceStack extends Stack {
       defaultAction: { allow: {} },
       description: `${names.alb}: AWS managed rules`,
       visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: names.alb, sampledRequestsEnabled: true },
-      rules: ['AWSManagedRulesAmazonIpReputationList', 'AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet'].map(
-        (ruleSet, priority) => ({
+      // The same rules as the Terraform's alb module: a per-IP rate limit, then AWS managed rule
+      // groups (callers on cloud hosting are counted, not blocked, by the anonymous-IP list).
+      rules: [
+        {
+          name: 'rate-limit-per-ip',
+          priority: 0,
+          action: { block: {} },
+          statement: { rateBasedStatement: { limit: WAF_RATE_LIMIT, aggregateKeyType: 'IP' } },
+          visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'rate-limit-per-ip', sampledRequestsEnabled: true },
+        },
+        ...[
+          'AWSManagedRulesAmazonIpReputationList',
+          'AWSManagedRulesAnonymousIpList',
+          'AWSManagedRulesCommonRuleSet',
+          'AWSManagedRulesKnownBadInputsRuleSet',
+        ].map((ruleSet, index) => ({
           name: ruleSet,
-          priority,
+          priority: 10 * (index + 1),
           overrideAction: { none: {} },
-          statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: ruleSet } },
+          statement: {
+            managedRuleGroupStatement: {
+              vendorName: 'AWS',
+              name: ruleSet,
+              ...(ruleSet === 'AWSManagedRulesAnonymousIpList'
+                ? { ruleActionOverrides: [{ name: 'HostingProviderIPList', actionToUse: { count: {} } }] }
+                : {}),
+            },
+          },
           visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: ruleSet, sampledRequestsEnabled: true },
-        }),
-      ),
+        })),
+      ],
     });
     new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
       resourceArn: loadBalancer.loadBalancerArn,
@@ -355,12 +403,20 @@ export class ServiceStack extends Stack {
     this.createDashboard(props, fargateService, loadBalancer, targetGroup, alarms);
   }
 
-  /** The certificate: config, then `-c certificateArn=...`, else a required deploy parameter. */
-  private certificateArn(environment: EnvironmentConfig): string {
+  /**
+   * The certificate: config; where HTTPS is required, then `-c certificateArn=...`, else a
+   * required deploy parameter. Undefined: this environment serves plain HTTP.
+   */
+  private certificateArn(environment: EnvironmentConfig): string | undefined {
+    if (environment.certificateArn) {
+      return environment.certificateArn;
+    }
+    if (!environment.httpsRequired) {
+      return undefined;
+    }
     const fromContext = this.node.tryGetContext('certificateArn') as string | undefined;
-    const arn = environment.certificateArn || fromContext;
-    if (arn) {
-      return arn;
+    if (fromContext) {
+      return fromContext;
     }
     return new CfnParameter(this, 'CertificateArn', {
       type: 'String',
@@ -421,7 +477,7 @@ export class ServiceStack extends Stack {
     fargateService: ecs.FargateService,
     targetGroup: elbv2.ApplicationTargetGroup,
     topic: sns.ITopic,
-    certificateArn: string,
+    certificateArn: string | undefined,
   ): cloudwatch.Alarm[] {
     const { environment, database, cache } = props;
     const { names } = environment;
@@ -516,15 +572,17 @@ export class ServiceStack extends Stack {
         period: minute,
         usingMetrics: { used: containerInsights('EphemeralStorageUtilized'), reserved: containerInsights('EphemeralStorageReserved') },
       }), 80, above);
-    // ACM publishes DaysToExpiry once a day per certificate.
-    add('CertificateExpiry', names.alarms.certificateExpiry, 'The listener certificate expires in less than 30 days and has not been renewed.',
-      new cloudwatch.Metric({
-        namespace: 'AWS/CertificateManager',
-        metricName: 'DaysToExpiry',
-        dimensionsMap: { CertificateArn: certificateArn },
-        statistic: 'Minimum',
-        period: Duration.days(1),
-      }), 30, cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD, 1);
+    // ACM publishes DaysToExpiry once a day per certificate; no certificate (plain HTTP), no alarm.
+    if (certificateArn !== undefined) {
+      add('CertificateExpiry', names.alarms.certificateExpiry, 'The listener certificate expires in less than 30 days and has not been renewed.',
+        new cloudwatch.Metric({
+          namespace: 'AWS/CertificateManager',
+          metricName: 'DaysToExpiry',
+          dimensionsMap: { CertificateArn: certificateArn },
+          statistic: 'Minimum',
+          period: Duration.days(1),
+        }), 30, cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD, 1);
+    }
 
     if (database) {
       const db = database.instance;

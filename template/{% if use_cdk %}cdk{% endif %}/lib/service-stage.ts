@@ -26,14 +26,21 @@ export class ServiceStage extends Stage {
 
     let network: NetworkSource;
     if (service.vpcMode === 'create') {
-      if (service.vpcCidr === undefined || environment.stacks.network === undefined) {
-        throw new Error('vpc_mode create needs vpcCidr and a network stack name in lib/config.ts');
+      if (
+        service.vpcCidr === undefined ||
+        service.availabilityZones === undefined ||
+        environment.stacks.network === undefined
+      ) {
+        throw new Error(
+          'vpc_mode create needs vpcCidr, availabilityZones and a network stack name in lib/config.ts',
+        );
       }
       const networkStack = new NetworkStack(this, 'Network', {
         stackName: environment.stacks.network,
         description: `${service.serviceName} ${environment.name}: VPC, subnets, NAT and flow logs`,
         environment,
         cidr: service.vpcCidr,
+        availabilityZones: service.availabilityZones,
       });
       this.networkStack = networkStack;
       network = { created: networkStack.network };

@@ -50,15 +50,19 @@ describe.each(environments.map((environment) => [environment.name, environment] 
         });
       });
 
-      it('generates the master secret under the computed name and rotates it', () => {
-        template().hasResourceProperties('AWS::SecretsManager::Secret', {
-          Name: names.dbSecret,
-          KmsKeyId: Match.anyValue(),
-          GenerateSecretString: Match.objectLike({ GenerateStringKey: 'password' }),
+      it('lets RDS manage and rotate the master secret, encrypted with the environment key', () => {
+        template().hasResourceProperties('AWS::RDS::DBInstance', {
+          ManageMasterUserPassword: true,
+          MasterUsername: 'app_admin',
+          MasterUserSecret: { KmsKeyId: Match.anyValue() },
         });
-        template().hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
-          RotationRules: { ScheduleExpression: 'rate(30 days)' },
-        });
+        // No secret of its own and no rotation Lambda: RDS rotates every 7 days, as in Terraform.
+        template().resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
+        template().resourcePropertiesCountIs(
+          'AWS::SecretsManager::Secret',
+          { GenerateSecretString: Match.objectLike({ GenerateStringKey: 'password' }) },
+          0,
+        );
       });
     });
 

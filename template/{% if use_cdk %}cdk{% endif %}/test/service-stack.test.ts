@@ -25,7 +25,9 @@ describe.each(environments.map((environment) => [environment.name, environment] 
         (task) => task.Properties.ContainerDefinitions as ContainerDefinition[],
       );
 
-    it('serves HTTPS only, with a TLS 1.3 policy, and redirects HTTP', () => {
+    const https = environment.httpsRequired || environment.certificateArn !== '';
+
+    it.runIf(https)('serves HTTPS only, with a TLS 1.3 policy, and redirects HTTP', () => {
       template().hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
         Port: 443,
         Protocol: 'HTTPS',
@@ -40,6 +42,20 @@ describe.each(environments.map((environment) => [environment.name, environment] 
         ],
       });
       template().resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 2);
+      template().hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: names.alarms.certificateExpiry });
+    });
+
+    it.runIf(!https)('serves plain HTTP on port 80 while it has no certificate (not prod)', () => {
+      expect(environment.isProd).toBe(false);
+      template().hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+        Port: 80,
+        Protocol: 'HTTP',
+        DefaultActions: [{ Type: 'forward', TargetGroupArn: Match.anyValue() }],
+      });
+      template().resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 1);
+      expect(Object.keys(template().findResources('AWS::CloudWatch::Alarm', {
+        Properties: { AlarmName: names.alarms.certificateExpiry },
+      }))).toHaveLength(0);
     });
 
     it('names and hardens the load balancer', () => {
@@ -169,7 +185,11 @@ describe.each(environments.map((environment) => [environment.name, environment] 
       const alarmNames = Object.values(resourcesOf(template(), 'AWS::CloudWatch::Alarm'))
         .map((alarm) => alarm.Properties.AlarmName)
         .sort();
-      expect(alarmNames).toEqual(Object.values(names.alarms).sort());
+      // The certificate alarm exists only where the load balancer has a certificate.
+      const expected = Object.values(names.alarms).filter(
+        (name) => https || name !== names.alarms.certificateExpiry,
+      );
+      expect(alarmNames).toEqual(expected.sort());
       template().hasResourceProperties('AWS::SNS::Topic', { TopicName: names.snsTopic, KmsMasterKeyId: Match.anyValue() });
       template().hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: names.dashboard });
     });
