@@ -12,7 +12,6 @@ import re
 
 import pytest
 
-from tests.repo.awscli import split_commands
 from tests.repo.helpers import ALL_KEYS, Rendered, code_blocks, rendered, strip_code_blocks
 
 # Shell keywords and builtins, and the coreutils every Linux shell (and Cloud Shell) has.

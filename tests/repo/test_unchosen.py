@@ -87,9 +87,7 @@ CASES = _cases()
 
 
 def _allowed(rel: str, match: str) -> bool:
-    return any(
-        re.fullmatch(pattern, match) and fnmatch.fnmatch(rel, glob) for pattern, glob, _ in ALLOWED
-    )
+    return any(re.fullmatch(pattern, match) and fnmatch.fnmatch(rel, glob) for pattern, glob, _ in ALLOWED)
 
 
 def traces(case: Case) -> list[str]:

@@ -108,9 +108,7 @@ def _root_entry(root: dict[str, Any]) -> str:
     members = []
     for key, value in root.items():
         if key in ("dependencies", "devDependencies"):
-            inner = [
-                (_member(name, version, 8), flags.get(name)) for name, version in value.items()
-            ]
+            inner = [(_member(name, version, 8), flags.get(name)) for name, version in value.items()]
             members.append((f'      "{key}": ' + _object(inner, 8), None))
         else:
             members.append((_member(key, value, 6), None))
