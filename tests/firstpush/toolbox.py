@@ -165,10 +165,11 @@ class Toolbox:
         env["PATH"] = os.pathsep.join([*paths, os.environ.get("PATH", "")])
         env.pop("PYTHONPATH", None)
         # A runner restores build caches (actions/cache); here the suite's shared cargo target
-        # directory plays that part, so only this crate compiles.
+        # directory plays that part, with the build settings of tests/services (no debug info,
+        # no incremental data), so only this crate compiles.
         target = os.environ.get("SVCFORGE_CARGO_TARGET_DIR")
         if target:
-            env["CARGO_TARGET_DIR"] = target
+            env |= {"CARGO_TARGET_DIR": target, "CARGO_INCREMENTAL": "0", "CARGO_PROFILE_DEV_DEBUG": "0"}
         return env
 
 

@@ -32,7 +32,18 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.services.support import ServiceProcess, free_port, fresh_database, http_get, start_redis, stop
+from tests.services.support import (
+    CONTRACT_CASES,
+    FaultyServers,
+    ServiceProcess,
+    assert_contract,
+    contract_env,
+    free_port,
+    fresh_database,
+    http_get,
+    start_redis,
+    stop,
+)
 from tests.support.render import cloud_variant, variant
 from tests.support.tools import server_url, tool
 
@@ -633,3 +644,47 @@ def test_gcp_redis_tls_is_verified_against_redis_ca_cert(
             assert checks["database"]["status"] == "healthy"
     finally:
         stop(redis_proc)
+
+
+# -- the integration-test contract (the same in every language) --------------------------------
+
+
+@pytest.mark.parametrize(("database_fault", "redis_fault"), CONTRACT_CASES)
+def test_health_names_the_same_class_for_the_same_fault(
+    full: Path, faulty_servers: FaultyServers, database_fault: str, redis_fault: str
+) -> None:
+    """Stopped: refused; frozen (SIGSTOP): timeout; wrong password: auth."""
+    frozen = faulty_servers.freeze(database_fault, redis_fault)
+    try:
+        server = Server(full, contract_env(faulty_servers, database_fault, redis_fault))
+        try:
+            assert_contract(server.base, database_fault, redis_fault)
+        finally:
+            server.stop()
+    finally:
+        faulty_servers.thaw(frozen)
+
+
+def test_unset_servers_skip_with_a_notice_and_fail_in_ci(full: Path) -> None:
+    service = full.parent
+    cargo_env = {k: v for k, v in CARGO_ENV.items() if k != "CI"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "CI"))} | cargo_env
+    cargo = [tool("cargo"), "test", "--locked", "--test", "health"]
+    local = subprocess.run(
+        cargo, cwd=service, env=env, capture_output=True, text=True, timeout=1200, check=False
+    )
+    assert local.returncode == 0, local.stdout[-4000:] + local.stderr[-4000:]
+    for name in ("TEST_DATABASE_URL", "TEST_REDIS_URL"):
+        # Written past libtest's capture, so a passing run shows it too.
+        assert f"notice: {name} is not set: its integration tests are skipped" in local.stderr
+    in_ci = subprocess.run(
+        cargo,
+        cwd=service,
+        env={**env, "CI": "true"},
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+    assert in_ci.returncode != 0
+    assert "CI is set, so the integration tests may not be skipped" in in_ci.stdout + in_ci.stderr

@@ -337,7 +337,11 @@ def test_tfvars_hold_the_computed_names_and_settings(name: str) -> None:
         assert tfvars["min_replicas"] == c["min_capacity"]
         assert tfvars["max_replicas"] == c["max_capacity"]
         assert tfvars["zone_redundant"] is c["zone_redundant"]
-        assert tfvars["deletion_protection"] is c["deletion_protection"]
+        # The management lock is the database's: no database, no variable (issue 14: no unused one).
+        if values["use_postgres"]:
+            assert tfvars["deletion_protection"] is c["deletion_protection"]
+        else:
+            assert "deletion_protection" not in tfvars
         assert tfvars["subscription_id"] == c["subscription_id"]
         assert tfvars["location"] == values["azure_location"]
         assert tfvars["cpu_target"] == values["cpu_target"]
