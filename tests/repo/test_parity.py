@@ -36,6 +36,7 @@ TF_KINDS = (
     "aws_appautoscaling_policy",
     "aws_cloudwatch_metric_alarm",
     "aws_wafv2_web_acl",
+    "aws_cloudwatch_log_metric_filter",
 )
 
 
@@ -183,6 +184,19 @@ def _values(items: Any) -> list[str]:
     return sorted({json.dumps(item, sort_keys=True, default=str) for item in items})
 
 
+def _resolve_filters(alarm: dict[str, Any], filters: list[dict[str, Any]]) -> dict[str, Any]:
+    """An alarm on a log metric filter names the filter's metric by reference (left unresolved
+    by tfparse): put the filter's metric name and namespace in."""
+    resolved = dict(alarm)
+    for key in ("metric_name", "namespace"):
+        value = alarm.get(key)
+        if isinstance(value, dict) and "aws_cloudwatch_log_metric_filter" in str(value.get("__attribute__")):
+            (metric_filter,) = [f for f in filters if f["__tfmeta"]["path"].endswith(f".{value['__name__']}")]
+            transformation = metric_filter["metric_transformation"]
+            resolved[key] = transformation["name" if key == "metric_name" else "namespace"]
+    return resolved
+
+
 def _tf_alarm(alarm: dict[str, Any]) -> dict[str, Any]:
     queries = alarm.get("metric_query") or []
     queries = queries if isinstance(queries, list) else [queries]
@@ -216,12 +230,24 @@ def _cdk_alarm(alarm: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize("env", ["staging", "prod"])
 def test_every_alarm_has_the_same_metric_threshold_and_window(repo: Rendered, env: str) -> None:
     tf, cfn = _tf(repo, env), _cfn(repo, env)
-    tf_alarms = {a["alarm_name"]: _tf_alarm(a) for a in tf["aws_cloudwatch_metric_alarm"]}
+    filters = tf.get("aws_cloudwatch_log_metric_filter", [])
+    tf_alarms = {
+        a["alarm_name"]: _tf_alarm(_resolve_filters(a, filters)) for a in tf["aws_cloudwatch_metric_alarm"]
+    }
     cdk_alarms = {a["AlarmName"]: _cdk_alarm(a) for a in cfn["AWS::CloudWatch::Alarm"]}
+    parameters = {p for t in cdk_templates(repo.path)[env] for p in t.get("Parameters", {})}
+    if "CertificateArn" in parameters:
+        # prod before its certificate is set: the CDK app's alarm watches the deploy parameter,
+        # the Terraform resolves without the certificate (and `plan` refuses to run).
+        only_cdk = {name for name in cdk_alarms if name.endswith("-certificate-expiry")} - set(tf_alarms)
+        assert len(only_cdk) <= 1
+        for name in only_cdk:
+            del cdk_alarms[name]
     assert sorted(tf_alarms) == sorted(cdk_alarms)
     different = {
-        name: {"terraform": tf_alarms[name], "cdk": cdk_alarms[name]}
+        name: {key: {"terraform": tf_alarms[name][key], "cdk": cdk_alarms[name][key]}
+               for key in tf_alarms[name] if tf_alarms[name][key] != cdk_alarms[name][key]}
         for name in tf_alarms
         if tf_alarms[name] != cdk_alarms[name]
-    }
-    assert different == {}, json.dumps(different, indent=1)
+    }  # fmt: skip
+    assert different == {}, "\n".join(f"{name}: {json.dumps(diff)}" for name, diff in different.items())
