@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -11,12 +14,20 @@ from tests.support.tools import tool
 
 
 @pytest.fixture(scope="session")
-def faulty_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultyServers]:
-    """A password-protected PostgreSQL and Redis of their own (.ci/run's servers stay healthy)."""
+def faulty_servers() -> Iterator[FaultyServers]:
+    """A password-protected PostgreSQL and Redis of their own (.ci/run's servers stay healthy).
+
+    Their directory is a fresh one directly under /tmp: the postgres user must reach it, and
+    pytest's temporary directories are private to root.
+    """
     tool("redis-server")
     tool("runuser")
-    servers = FaultyServers(tmp_path_factory.mktemp("faulty-servers"))
+    work = Path(tempfile.mkdtemp(prefix="svcforge-faulty-servers."))
     try:
-        yield servers
+        servers = FaultyServers(work)
+        try:
+            yield servers
+        finally:
+            servers.close()
     finally:
-        servers.close()
+        shutil.rmtree(work, ignore_errors=True)
