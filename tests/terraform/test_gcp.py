@@ -228,7 +228,8 @@ def test_tfvars_names_are_copier_names(name: str) -> None:
     expected = computed(name)
     for env in ENVS:
         names = _vars(name, env)["names"]
-        # The names only one store uses stay out when that store is not chosen (issue 14).
+        # The names only one store uses stay out when that store is not chosen, and the private
+        # services access range when neither is (issue 14).
         postgres_only = (
             "sql_instance",
             "db_iam_user",
@@ -240,6 +241,7 @@ def test_tfvars_names_are_copier_names(name: str) -> None:
         dropped = (() if expected["use_postgres"] else postgres_only) + (
             () if expected["use_redis"] else redis_only
         )
+        dropped += () if expected["use_postgres"] or expected["use_redis"] else ("psa_range",)
         assert {k: v for k, v in names.items() if k != "__is_block__"} | {
             "alarms": {k: v for k, v in names["alarms"].items() if k != "__is_block__"}
         } == {k: v for k, v in expected["names"][env].items() if k not in dropped}
