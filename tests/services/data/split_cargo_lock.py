@@ -138,8 +138,8 @@ def merge(locks: dict[tuple[bool, bool], str]) -> str:
     parsed = {choice: _parse(text) for choice, text in locks.items()}
     header, full_entries, order = parsed[FULL]
     assert all(p[0] == header for p in parsed.values()), "lock file headers differ"
-    for choice, (_, entries, keys) in parsed.items():
-        assert [k for k in order if k in entries] == keys, f"{choice}: entries out of the full order"
+    for choice, (_, entries, found) in parsed.items():
+        assert [k for k in order if k in entries] == found, f"{choice}: entries out of the full order"
     every = frozenset(CHOICES)
     out = "\n".join(header)
     for key in order:
@@ -153,12 +153,12 @@ def merge(locks: dict[tuple[bool, bool], str]) -> str:
         if start is not None:
             with_deps = frozenset(c for c, lines in variants.items() if len(lines) > len(fixed))
             lines_by_choice = {c: variants[c][len(fixed) + 1 : -1] for c in with_deps}
-            keys: dict[str, tuple[object, ...]] = {}
+            sort_keys: dict[str, tuple[object, ...]] = {}
             for c, lines in lines_by_choice.items():
                 for line in lines:
-                    keys.setdefault(line, _dependency_key(line, parsed[c][1]))
+                    sort_keys.setdefault(line, _dependency_key(line, parsed[c][1]))
             deps = ""
-            for line in sorted(keys, key=keys.__getitem__):
+            for line in sorted(sort_keys, key=sort_keys.__getitem__):
                 kept = frozenset(c for c in with_deps if line in lines_by_choice[c])
                 condition = _condition(kept, with_deps)
                 deps += f"{{% if {condition} %}}\n{line}{{% endif %}}" if condition else f"\n{line}"
