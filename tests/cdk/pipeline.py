@@ -33,6 +33,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "vpc_id": "vpc-0123456789abcdef0",
         "private_subnet_ids": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
         "public_subnet_ids": ["subnet-0123456789abcdef2", "subnet-0123456789abcdef3"],
+        "certificate_arn": (
+            "arn:aws:acm:eu-west-1:222222222222:certificate/0a1b2c3d-0000-4000-8000-00000000000b"
+        ),
     },
     "no-accounts": {"aws_account_id_staging": "", "aws_account_id_prod": ""},
 }

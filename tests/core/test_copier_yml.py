@@ -71,7 +71,6 @@ LIMITS = {
     "db_subnet_group": 255,
     "cache_subnet_group": 255,
     "kms_alias": 256,
-    "db_secret": 512,
     "redis_auth_secret": 512,
     # S3 bucket_prefix: AWS appends 26 characters to make a bucket name (at most 63).
     "alb_logs_bucket_prefix": 37,

@@ -117,7 +117,9 @@ def test_expected_files(matrix: dict[tuple[str, ...], Path], combo: tuple[str, .
         # The stateful stack always exists: it owns the KMS key even without a database.
         assert (repo / "cdk" / "lib" / "database-stack.ts").is_file()
         config = (repo / "cdk" / "lib" / "config.ts").read_text()
-        assert ("usePostgres: true" in config) == (database == "postgres")
+        # The database's and the cache's settings exist only with their store (issue 14).
+        assert ("dbIdentifier:" in config) == (database == "postgres")
+        assert ("cacheReplicationGroup:" in config) == (cache == "redis")
 
     runbook = (repo / "docs" / "runbook.md").read_text()
     assert (DB_RUNBOOK_MARKER[cloud] in runbook) == (database == "postgres")

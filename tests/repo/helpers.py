@@ -303,7 +303,6 @@ NAME_ROWS: dict[str, str] = {
     "Task role": "task_role",
     "KMS key alias": "kms_alias",
     "DB instance": "db_identifier",
-    "DB secret": "db_secret",
     "Redis replication group": "cache_replication_group",
     "Redis auth secret": "redis_auth_secret",
 }

@@ -193,6 +193,49 @@ def _synth(repo: Path) -> dict[str, list[dict[str, Any]]]:
         shutil.rmtree(work.parent, ignore_errors=True)
 
 
+_TFPARSE_RESOURCES = r"""
+import json, sys
+import tfparse
+
+root, kinds = sys.argv[1], json.loads(sys.argv[2])
+out = {}
+for env in sys.argv[3:]:
+    parsed = tfparse.load_from_path(f"{root}/{env}", stop_on_hcl_error=True, vars_paths=["terraform.tfvars"])
+    out[env] = {kind: parsed.get(kind, []) for kind in kinds}
+json.dump(out, sys.stdout, default=str)
+"""
+
+
+@cache
+def terraform_resources(repo: Path, environments: tuple[str, ...], kinds: tuple[str, ...]) -> dict[str, Any]:
+    """Every resolved resource of these types, per environment root (tfparse applies tfvars and
+    module inputs, and drops resources whose count is 0)."""
+    result = subprocess.run(
+        [
+            lint_python(),
+            "-c",
+            _TFPARSE_RESOURCES,
+            str(repo / "terraform" / "environments"),
+            json.dumps(kinds),
+            *environments,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+@cache
+def cdk_templates(repo: Path) -> dict[str, list[dict[str, Any]]]:
+    """The synthesized templates of every stage (environment) of a rendered repo's CDK app."""
+    tool("npm")
+    return _already_built(repo) or _synth(repo)
+
+
 @cache
 def cdk_values(repo: Path) -> dict[str, Values]:
     """Names in the synthesized CDK app of a rendered repo, per stage (environment).
@@ -200,8 +243,7 @@ def cdk_values(repo: Path) -> dict[str, Values]:
     Reuses the synthesis of tests/cdk when it already ran in this process for the same
     rendered repository; otherwise synthesizes once here.
     """
-    tool("npm")
-    stages = _already_built(repo) or _synth(repo)
+    stages = cdk_templates(repo)
     values: dict[str, Values] = {}
     for env_name, templates in stages.items():
         found: Values = {}

@@ -199,7 +199,10 @@ def test_makefile_delegates_to_the_parts(repo: Rendered) -> None:
     assert "\t$(MAKE) -C service lint" in text
     assert "\t$(MAKE) -C service test" in text
     assert ("terraform -chdir=terraform/environments" in text) is repo.use_terraform
-    assert ("cd cdk && npx cdk synth" in text) is repo.use_cdk
+    # The CDK targets run the app's own npm scripts (its locked tools, installed first: issue 14).
+    assert ("cd cdk && npm run --silent synth" in text) is repo.use_cdk
+    assert ("$(CDK_MODULES): cdk/package.json cdk/package-lock.json" in text) is repo.use_cdk
+    assert "npx tsc" not in text
     # Only the AWS roots take their state bucket at init; the others name their backend.
     assert ("TF_STATE_BUCKET" in text) is (repo.cloud == "aws" and repo.use_terraform)
     assert f"ENVIRONMENTS := {' '.join(repo.environments)}" in text

@@ -52,7 +52,6 @@ CDK_ROWS: dict[str, tuple[tuple[str, str], ...]] = {
     "KMS key alias": (("AWS::KMS::Alias", "AliasName"),),
     "DB instance": (("AWS::RDS::DBInstance", "DBInstanceIdentifier"),),
     "DB name": (("AWS::RDS::DBInstance", "DBName"),),
-    "DB secret": (("AWS::SecretsManager::Secret", "Name"),),
     "Redis replication group": (("AWS::ElastiCache::ReplicationGroup", "ReplicationGroupId"),),
     "Redis auth secret": (("AWS::SecretsManager::Secret", "Name"),),
     "Container port": (
@@ -90,6 +89,14 @@ def _checks(
             yield label, env, value, rows[label]
 
 
+def _alarms_with_a_certificate(table: dict[str, dict[str, str]], env: str, certificate: bool) -> set[str]:
+    """The runbook's alarms of ``env``; the certificate alarm only where there is a certificate
+    (issue 14: an environment without one serves plain HTTP and has no certificate to watch)."""
+    return {
+        cells[env] for key, cells in alarm_rows(table).items() if certificate or key != "certificate_expiry"
+    }
+
+
 @pytest.mark.parametrize("key", list(VARIANTS))
 def test_every_runbook_row_is_checked(key: str) -> None:
     repo = rendered(key)
@@ -112,11 +119,11 @@ def test_terraform_uses_the_runbook_names(key: str) -> None:
             if value not in values[env].get(target, set()):
                 problems.append(f"{env} {label} {value!r}: not in {target} {values[env].get(target)}")
     for env in repo.environments:
-        alarms = {cells[env] for cells in alarm_rows(table).values()}
+        tfvars = (repo.path / "terraform" / "environments" / env / "terraform.tfvars").read_text()
+        alarms = _alarms_with_a_certificate(table, env, 'certificate_arn = "arn:' in tfvars)
         defined = values[env][("aws_cloudwatch_metric_alarm", "alarm_name")]
         if alarms != defined:
             problems.append(f"{env} alarms: runbook {sorted(alarms)} != terraform {sorted(defined)}")
-        tfvars = (repo.path / "terraform" / "environments" / env / "terraform.tfvars").read_text()
         ecr = table["ECR repository"][env]
         if not re.search(rf'^ecr_repository\s*=\s*"{re.escape(ecr)}"$', tfvars, flags=re.M):
             problems.append(f"{env} ECR repository {ecr!r} is not terraform.tfvars' ecr_repository")
@@ -136,8 +143,12 @@ def test_synthesized_cdk_uses_the_runbook_names(key: str) -> None:
         for target in targets:
             if value not in values[env].get(target, set()):
                 problems.append(f"{env} {label} {value!r}: not in {target} {values[env].get(target)}")
+    config = repo.read("cdk/lib/config.ts")
     for env in repo.environments:
-        alarms = {cells[env] for cells in alarm_rows(table).values()}
+        block = config.split(f"name: '{env}',", 1)[1]
+        https = re.search(r"certificateArn: '(arn:[^']*)?',\s*httpsRequired: (true|false)", block)
+        assert https, block[:2000]
+        alarms = _alarms_with_a_certificate(table, env, bool(https.group(1)) or https.group(2) == "true")
         defined = values[env][("AWS::CloudWatch::Alarm", "AlarmName")]
         if alarms != defined:
             problems.append(f"{env} alarms: runbook {sorted(alarms)} != CDK {sorted(defined)}")
@@ -145,7 +156,6 @@ def test_synthesized_cdk_uses_the_runbook_names(key: str) -> None:
         images = " ".join(values[env][("image", "literal")])
         if f"/{ecr}:" not in images:
             problems.append(f"{env} ECR repository {ecr!r} is not in the image URI {images}")
-    config = repo.read("cdk/lib/config.ts")
     deep = table["Deep health path"][repo.environments[0]]
     if f"healthDeepPath: '{deep}'" not in config:
         problems.append(f"deep health path {deep!r} is not lib/config.ts' healthDeepPath")

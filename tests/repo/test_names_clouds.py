@@ -274,17 +274,19 @@ def test_deploy_and_smoke_test_use_the_runbook_names(key: str) -> None:
     deploy = repo.read(".github/workflows/deploy.yml")
     smoke = repo.read("scripts/smoke-test.sh")
     for env in repo.environments:
+        domain = repo.answers["domain_name"]
+        by_domain = f'    {env})\n      echo "https://{domain}"' in smoke
         if repo.cloud == "gcp":
             assert f'docker push "{table["Image"][env]}:${{GITHUB_SHA}}"' in deploy, env
             service = (
                 f"gcloud run services describe {table['Cloud Run service'][env]} "
                 f"--project {table['Project'][env]}"
             )
-            assert (service in smoke) or f'{env})\n    origin="https://' in smoke, env
+            assert (service in smoke) or by_domain, env
         else:
             registry = table["Container registry"][env]
             repository = _tfvars(repo, env)["image_repository"]
             assert f"az acr login --name {registry}" in deploy, env
             assert f'docker push "{registry}.azurecr.io/{repository}:${{GITHUB_SHA}}"' in deploy
             app = f"--resource-group {table['Resource group'][env]} --name {table['Container App'][env]} "
-            assert (app in smoke) or f'{env})\n    origin="https://' in smoke, env
+            assert (app in smoke) or by_domain, env

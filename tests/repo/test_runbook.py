@@ -189,13 +189,20 @@ def test_health_urls_are_real(repo: Rendered) -> None:
     if domain:
         assert f'"https://{domain}/health/live"' in text
         assert f'"https://{domain}/health"' in text
-    others = [e for e in repo.environments if not domain or e != "prod"]
+    domain_env = ("prod" if "prod" in repo.environments else repo.environments[-1]) if domain else ""
     region = repo.answers["aws_region"]
-    for env in others:
+    # Issue 14: no --insecure. Without a domain, prod serves HTTPS under its certificate's name;
+    # the other environments serve plain HTTP on the load balancer's DNS name.
+    assert "--insecure" not in text
+    for env in repo.environments:
+        if env == domain_env:
+            continue
         alb = table["Load balancer"][env]
         assert f"describe-load-balancers --region {region} --names {alb} " in text
-    if others:
-        assert '"https://${ALB_DNS}/health/live"' in text
+        if env == "prod":
+            assert '"https://${SERVICE_HOST}/health/live"' in text
+        else:
+            assert '"http://${ALB_DNS}/health/live"' in text
 
 
 def test_troubleshooting_uses_the_real_log_group_and_dashboard(repo: Rendered) -> None:

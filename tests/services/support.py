@@ -132,3 +132,102 @@ class ServiceProcess:
     def logs(self) -> list[dict[str, Any]]:
         """The JSON log lines the process wrote."""
         return [json.loads(line) for line in self.log.read_text().splitlines() if line.startswith("{")]
+
+
+# -- the integration-test contract: the same failure class for the same fault -----------------
+
+# (database fault, Redis fault) of each service start: every fault of each store once, and each
+# start mixes two, so a class never leaks from one check into the other.
+CONTRACT_CASES: tuple[tuple[str, str], ...] = (
+    ("refused", "auth"),
+    ("auth", "timeout"),
+    ("timeout", "refused"),
+)
+PGBIN = Path("/usr/lib/postgresql/15/bin")
+
+
+class FaultyServers:
+    """Real servers in the states a health check must tell apart.
+
+    ``refused``: a loopback port nothing listens on (the server is stopped). ``timeout``: a
+    password-protected server frozen with SIGSTOP (the kernel still accepts the connection, the
+    server never answers). ``auth``: the same server, running, given a wrong password.
+    """
+
+    PASSWORD = "contract-password"  # pragma: allowlist secret (a throwaway test server's password)
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+        work.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["chown", "postgres:", str(work)], check=True)
+        self.pg_port = free_port()
+        pwfile = work / "pwfile"
+        pwfile.write_text(self.PASSWORD + "\n")
+        subprocess.run(["chown", "postgres:", str(pwfile)], check=True)
+        self.pgdata = work / "pgdata"
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+        subprocess.run(
+            [*as_postgres, str(PGBIN / "initdb"), "-D", str(self.pgdata), "-U", "postgres",
+             "--auth=scram-sha-256", f"--pwfile={pwfile}", "--no-sync", "-E", "UTF8"],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        subprocess.run(
+            [*as_postgres, str(PGBIN / "pg_ctl"), "-D", str(self.pgdata), "-l", str(work / "pg.log"), "-w",
+             "-o", f"-c listen_addresses=127.0.0.1 -p {self.pg_port} -k {work} -c fsync=off", "start"],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        self.pg_pid = int((self.pgdata / "postmaster.pid").read_text().split()[0])
+        self.redis_url_plain, self.redis = start_redis(work, "--requirepass", self.PASSWORD)
+        self.redis_port = int(self.redis_url_plain.rsplit(":", 1)[1].split("/")[0])
+
+    def url(self, store: str, fault: str) -> str:
+        """The URL the service gets for ``store`` (``database`` or ``redis``) with ``fault``."""
+        password = "wrong-password" if fault == "auth" else self.PASSWORD
+        own_port = self.pg_port if store == "database" else self.redis_port
+        port = free_port() if fault == "refused" else own_port
+        if store == "database":
+            return f"postgresql://postgres:{password}@127.0.0.1:{port}/postgres"
+        return f"redis://:{password}@127.0.0.1:{port}/0"
+
+    def freeze(self, database_fault: str, redis_fault: str) -> list[int]:
+        """SIGSTOP the servers whose fault is ``timeout``; returns their pids (for thaw)."""
+        pids = [self.pg_pid] if database_fault == "timeout" else []
+        pids += [self.redis.pid] if redis_fault == "timeout" else []
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        return pids
+
+    @staticmethod
+    def thaw(pids: list[int]) -> None:
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
+
+    def close(self) -> None:
+        self.thaw([self.pg_pid, self.redis.pid])
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", str(PGBIN / "pg_ctl"), "-D", str(self.pgdata), "-m",
+             "immediate", "-w", "stop"],
+            capture_output=True, timeout=60, check=False,
+        )  # fmt: skip
+        stop(self.redis)
+
+
+def contract_env(servers: FaultyServers, database_fault: str, redis_fault: str) -> dict[str, str]:
+    """The service's environment for one contract case: both stores faulty, checks not cached."""
+    return {
+        "DATABASE_URL": servers.url("database", database_fault),
+        "REDIS_URL": servers.url("redis", redis_fault),
+        "HEALTH_CACHE_TTL_MS": "0",
+        "HEALTH_CHECK_TIMEOUT_MS": "1000",
+    }
+
+
+def assert_contract(base_url: str, database_fault: str, redis_fault: str) -> None:
+    """``/health`` answers 503 and names exactly these classes, within the check timeout."""
+    started = time.monotonic()
+    status, headers, body = http_get(f"{base_url}/health", timeout=10)
+    elapsed = time.monotonic() - started
+    classes = {check["name"]: check.get("error") for check in body["checks"]}
+    assert (status, classes) == (503, {"database": database_fault, "redis": redis_fault}), body
+    assert headers["cache-control"] == "no-store"
+    assert elapsed < 3, f"/health took {elapsed:.1f} s"

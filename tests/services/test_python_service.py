@@ -32,7 +32,13 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import yaml
 
-from tests.services.support import free_port
+from tests.services.support import (
+    CONTRACT_CASES,
+    FaultyServers,
+    assert_contract,
+    contract_env,
+    free_port,
+)
 from tests.support.render import CLOUD_OVERRIDES, variant
 from tests.support.tools import server_url, tool
 
@@ -477,7 +483,7 @@ def test_aws_mode_reads_both_secrets_at_runtime(full: Service, database_url: str
             "DB_HOST": db.hostname or "127.0.0.1",
             "DB_PORT": str(db.port or 5432),
             "DB_NAME": db.path.lstrip("/"),
-            "DB_SSLMODE": "prefer",
+            "DB_SSL_MODE": "prefer",
             "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
             "REDIS_AUTH_SECRET_ARN": auth_arn,
             "HEALTH_CACHE_TTL_MS": "0",
@@ -637,3 +643,40 @@ def test_cloud_variant_names_missing_configuration(
     }[cloud]
     for text in expected:
         assert text in message, message
+
+
+# -- the integration-test contract (the same in every language) --------------------------------
+
+
+@pytest.mark.parametrize(("database_fault", "redis_fault"), CONTRACT_CASES)
+def test_health_names_the_same_class_for_the_same_fault(
+    full: Service, faulty_servers: FaultyServers, database_fault: str, redis_fault: str, tmp_path: Path
+) -> None:
+    """Stopped: refused; frozen (SIGSTOP): timeout; wrong password: auth."""
+    frozen = faulty_servers.freeze(database_fault, redis_fault)
+    try:
+        running = _start(full, contract_env(faulty_servers, database_fault, redis_fault), tmp_path)
+        try:
+            assert_contract(f"http://127.0.0.1:{running.port}", database_fault, redis_fault)
+        finally:
+            _stop(running)
+    finally:
+        faulty_servers.thaw(frozen)
+
+
+def test_unset_servers_skip_with_a_notice_and_fail_in_ci(full: Service) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "CI"))}
+    local = subprocess.run(
+        [str(full.python), "-m", "pytest", "-p", "no:cacheprovider"],
+        cwd=full.root, env={**env, **full.env}, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert local.returncode == 0, local.stdout[-4000:]
+    for name in ("TEST_DATABASE_URL", "TEST_REDIS_URL"):
+        assert f"notice: {name} is not set: its integration tests are skipped" in local.stdout
+    in_ci = subprocess.run(
+        [str(full.python), "-m", "pytest", "-p", "no:cacheprovider", "-x"],
+        cwd=full.root, env={**env, **full.env, "CI": "true"}, capture_output=True, text=True,
+        timeout=600, check=False,
+    )  # fmt: skip
+    assert in_ci.returncode != 0
+    assert "CI is set, so it may not be skipped" in in_ci.stdout, in_ci.stdout[-4000:]

@@ -3,8 +3,10 @@
 Runs against the loopback PostgreSQL and Redis that .ci/run starts (SVCFORGE_PG_URL,
 SVCFORGE_REDIS_URL) and moto's server for Secrets Manager; the Redis-down check starts and stops
 its own redis-server. Every variant builds into one shared CARGO_TARGET_DIR
-(SVCFORGE_CARGO_TARGET_DIR), and the committed Cargo.lock of each cloud makes that cloud's
-variants compile the same dependency tree, so only the first build per cloud is slow.
+(SVCFORGE_CARGO_TARGET_DIR). Each cloud has one Cargo.lock template that renders, for every
+database and cache choice, the lock file Cargo keeps for that choice (same versions, nothing an
+unchosen store needs), and the manifest pins the features of shared dependencies, so a cloud's
+variants compile the same dependency tree and only the first build per cloud is slow.
 
 The gcp and azure variants carry their own secrets backend (Secret Manager, Key Vault through
 the official clients); their unit tests drive those clients against in-process fakes, and the
@@ -32,7 +34,18 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.services.support import ServiceProcess, free_port, fresh_database, http_get, start_redis, stop
+from tests.services.support import (
+    CONTRACT_CASES,
+    FaultyServers,
+    ServiceProcess,
+    assert_contract,
+    contract_env,
+    free_port,
+    fresh_database,
+    http_get,
+    start_redis,
+    stop,
+)
 from tests.support.render import cloud_variant, variant
 from tests.support.tools import server_url, tool
 
@@ -156,7 +169,7 @@ def test_full_variant_passes_fmt_clippy_and_tests(full: Path) -> None:
 
 def test_variant_without_database_or_cache_passes_and_reports_no_checks(minimal: Path) -> None:
     cargo_toml = (minimal.parent / "Cargo.toml").read_text()
-    assert "default = []" in cargo_toml
+    assert "sqlx" not in cargo_toml and "redis" not in cargo_toml and "[features]" not in cargo_toml
     server = Server(minimal, {})
     try:
         status, headers, body = http_get(f"{server.base}/health")
@@ -170,10 +183,11 @@ def test_variant_without_database_or_cache_passes_and_reports_no_checks(minimal:
 def test_lockfile_and_manifest() -> None:
     full_dir = variant(language="rust") / "service"
     minimal_dir = variant(language="rust", database="none", cache="none") / "service"
-    assert (full_dir / "Cargo.lock").read_bytes() == (minimal_dir / "Cargo.lock").read_bytes()
+    full, minimal = _locked_packages(full_dir / "Cargo.lock"), _locked_packages(minimal_dir / "Cargo.lock")
+    assert minimal < full and {"sqlx", "redis"} <= full and not {"sqlx", "redis"} & minimal
     manifest = (full_dir / "Cargo.toml").read_text()
     assert 'name = "service"' in manifest and 'edition = "2021"' in manifest
-    assert 'default = ["postgres", "redis"]' in manifest
+    assert "\nsqlx = {" in manifest and "\nredis = {" in manifest and "[features]" not in manifest
     assert "native-tls" not in manifest and "aws-lc" not in (full_dir / "Cargo.lock").read_text()
     assert not list(full_dir.rglob("*.jinja"))
 
@@ -445,8 +459,7 @@ def test_cloud_lockfile_manifest_and_sources(cloud: str) -> None:
     full_dir = cloud_variant(cloud, language="rust") / "service"
     minimal_dir = cloud_variant(cloud, language="rust", database="none", cache="none") / "service"
     lockfile = full_dir / "Cargo.lock"
-    # One lock file per cloud, valid for every database and cache choice (`--locked` builds).
-    assert lockfile.read_bytes() == (minimal_dir / "Cargo.lock").read_bytes()
+    assert _locked_packages(minimal_dir / "Cargo.lock") < _locked_packages(lockfile)
     assert lockfile.read_bytes() != (variant(language="rust") / "service" / "Cargo.lock").read_bytes()
     packages = _locked_packages(lockfile)
     for other, crates in SDK_CRATES.items():
@@ -455,7 +468,7 @@ def test_cloud_lockfile_manifest_and_sources(cloud: str) -> None:
     assert not packages & {"aws-lc-rs", "aws-lc-sys", "openssl", "openssl-sys", "native-tls"}
     assert {"rustls", "ring"} <= packages
     manifest = (full_dir / "Cargo.toml").read_text()
-    assert 'default = ["postgres", "redis"]' in manifest
+    assert "\nsqlx = {" in manifest and "\nredis = {" in manifest
     assert "aws" not in manifest.replace("aws-lc", "")
     assert f'rust-version = "{"1.91" if cloud == "gcp" else "1.88"}"' in manifest
     backends = sorted(p.name for p in (full_dir / "src" / "secrets").iterdir())
@@ -465,6 +478,31 @@ def test_cloud_lockfile_manifest_and_sources(cloud: str) -> None:
         "aws_sdk" not in sources and "DB_SECRET_ARN" not in sources and "REDIS_AUTH_SECRET_ARN" not in sources
     )
     assert not list(full_dir.rglob("*.jinja"))
+
+
+STORE_CHOICES = [
+    (cloud, database, cache)
+    for cloud in ("aws", *CLOUDS)
+    for database in ("postgres", "none")
+    for cache in ("redis", "none")
+]
+
+
+@pytest.mark.parametrize(
+    ("cloud", "database", "cache"), STORE_CHOICES, ids=["-".join(choice) for choice in STORE_CHOICES]
+)
+def test_every_store_choice_renders_the_lock_file_cargo_keeps(
+    cloud: str, database: str, cache: str, tmp_path: Path
+) -> None:
+    """`cargo tree --locked` fails when Cargo would change the lock file: an entry an unchosen
+    store needs, one missing, or a different version (see tests/services/data/split_cargo_lock.py)."""
+    source = cloud_variant(cloud, language="rust", database=database, cache=cache) / "service"
+    service = tmp_path / "service"
+    shutil.copytree(source, service)
+    _run([tool("cargo"), "tree", "--locked", "--quiet", "-e", "normal,build,dev"], service)
+    packages = _locked_packages(service / "Cargo.lock")
+    assert ("sqlx" in packages) == (database == "postgres")
+    assert ("redis" in packages) == (cache == "redis")
 
 
 def _binary(request: pytest.FixtureRequest, cloud: str) -> Path:
@@ -633,3 +671,47 @@ def test_gcp_redis_tls_is_verified_against_redis_ca_cert(
             assert checks["database"]["status"] == "healthy"
     finally:
         stop(redis_proc)
+
+
+# -- the integration-test contract (the same in every language) --------------------------------
+
+
+@pytest.mark.parametrize(("database_fault", "redis_fault"), CONTRACT_CASES)
+def test_health_names_the_same_class_for_the_same_fault(
+    full: Path, faulty_servers: FaultyServers, database_fault: str, redis_fault: str
+) -> None:
+    """Stopped: refused; frozen (SIGSTOP): timeout; wrong password: auth."""
+    frozen = faulty_servers.freeze(database_fault, redis_fault)
+    try:
+        server = Server(full, contract_env(faulty_servers, database_fault, redis_fault))
+        try:
+            assert_contract(server.base, database_fault, redis_fault)
+        finally:
+            server.stop()
+    finally:
+        faulty_servers.thaw(frozen)
+
+
+def test_unset_servers_skip_with_a_notice_and_fail_in_ci(full: Path) -> None:
+    service = full.parent
+    cargo_env = {k: v for k, v in CARGO_ENV.items() if k != "CI"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "CI"))} | cargo_env
+    cargo = [tool("cargo"), "test", "--locked", "--test", "health"]
+    local = subprocess.run(
+        cargo, cwd=service, env=env, capture_output=True, text=True, timeout=1200, check=False
+    )
+    assert local.returncode == 0, local.stdout[-4000:] + local.stderr[-4000:]
+    for name in ("TEST_DATABASE_URL", "TEST_REDIS_URL"):
+        # Written past libtest's capture, so a passing run shows it too.
+        assert f"notice: {name} is not set: its integration tests are skipped" in local.stderr
+    in_ci = subprocess.run(
+        cargo,
+        cwd=service,
+        env={**env, "CI": "true"},
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+    assert in_ci.returncode != 0
+    assert "CI is set, so the integration tests may not be skipped" in in_ci.stdout + in_ci.stderr

@@ -25,7 +25,18 @@ from typing import Any
 
 import pytest
 
-from tests.services.support import ServiceProcess, free_port, fresh_database, http_get, start_redis, stop
+from tests.services.support import (
+    CONTRACT_CASES,
+    FaultyServers,
+    ServiceProcess,
+    assert_contract,
+    contract_env,
+    free_port,
+    fresh_database,
+    http_get,
+    start_redis,
+    stop,
+)
 from tests.support.render import CLOUD_OVERRIDES, variant
 from tests.support.tools import server_url, tool
 
@@ -393,11 +404,12 @@ def test_cloud_variant_container_and_docs(
     service = _cloud(cloud, cloud_services, tmp_path_factory)
     _run([tool("hadolint"), "--no-color", "Dockerfile"], service)
     repo_compose = variant(language="typescript", **CLOUD_OVERRIDES[cloud]) / "docker-compose.yml"
+    # One compose file for the whole repository (issue 14: a second one in service/ bound the same ports).
+    assert not (service / "docker-compose.yml").exists()
     for path in (
         service / "README.md",
         service / "Makefile",
         service / "Dockerfile",
-        service / "docker-compose.yml",
         repo_compose,
     ):
         text = path.read_text()
@@ -456,3 +468,45 @@ def test_cloud_variant_server_names_its_configuration(
     for text in expected:
         assert text in message, message
     assert "not-a-guid" not in message
+
+
+# -- the integration-test contract (the same in every language) --------------------------------
+
+
+@pytest.mark.parametrize(("database_fault", "redis_fault"), CONTRACT_CASES)
+def test_health_names_the_same_class_for_the_same_fault(
+    built: Path, faulty_servers: FaultyServers, database_fault: str, redis_fault: str
+) -> None:
+    """Stopped: refused; frozen (SIGSTOP): timeout; wrong password: auth."""
+    frozen = faulty_servers.freeze(database_fault, redis_fault)
+    try:
+        server = Server(built, contract_env(faulty_servers, database_fault, redis_fault))
+        try:
+            assert_contract(server.base, database_fault, redis_fault)
+        finally:
+            server.stop()
+    finally:
+        faulty_servers.thaw(frozen)
+
+
+def test_unset_servers_skip_with_a_notice_and_fail_in_ci(full: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "CI"))}
+    vitest = [_bin(full, "vitest"), "run"]
+    local = subprocess.run(
+        vitest,
+        cwd=full,
+        env={**env, "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert local.returncode == 0, local.stdout[-4000:] + local.stderr[-4000:]
+    for name in ("TEST_DATABASE_URL", "TEST_REDIS_URL"):
+        assert f"notice: {name} is not set: its integration tests are skipped" in local.stderr
+    in_ci = subprocess.run(
+        vitest, cwd=full, env={**env, "NO_COLOR": "1", "CI": "true"}, capture_output=True, text=True,
+        timeout=300, check=False,
+    )  # fmt: skip
+    assert in_ci.returncode != 0
+    assert "CI is set, so the integration tests may not be skipped" in in_ci.stdout + in_ci.stderr

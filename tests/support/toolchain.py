@@ -141,11 +141,25 @@ class Toolchain:
     def venv(self, name: str) -> Path:
         return self.cache / name
 
+    def go_bin(self) -> Path:
+        """Where `go install` put the [go.*] tools."""
+        return self.cache / "go" / "bin"
+
+    def node_prefix_bin(self, prefix: str) -> Path:
+        """The `.bin` of an npm prefix .ci/run installed (such as ``node22``)."""
+        return self.cache / prefix / "node_modules" / ".bin"
+
     def executable(self, check: Mapping[str, Any]) -> Path | None:
         tool = str(check["tool"])
+        located: Path | None = None
         if "venv" in check:
-            candidate = self.venv(str(check["venv"])) / "bin" / tool
-            return candidate if candidate.is_file() else None
+            located = self.venv(str(check["venv"])) / "bin" / tool
+        elif check.get("go"):
+            located = self.go_bin() / tool
+        elif "prefix" in check:
+            located = self.node_prefix_bin(str(check["prefix"])) / tool
+        if located is not None:
+            return located if located.is_file() else None
         if tool == "uv" and (self.cache / "uv" / "bin" / "uv").is_file():
             return self.cache / "uv" / "bin" / "uv"
         found = _which(tool)
@@ -166,7 +180,14 @@ def _run(args: list[str]) -> str:
 def check_tool(toolchain: Toolchain, check: Mapping[str, Any]) -> str:
     """One problem with one tool, or an empty string."""
     tool = str(check["tool"])
-    where = f" in the {check['venv']} venv" if "venv" in check else ""
+    if "venv" in check:
+        where = f" in the {check['venv']} venv"
+    elif check.get("go"):
+        where = " in go/bin"
+    elif "prefix" in check:
+        where = f" in the {check['prefix']} npm prefix"
+    else:
+        where = ""
     executable = toolchain.executable(check)
     if executable is None:
         return f"{tool}{where} is missing; .ci/run installs it" if toolchain.required else ""

@@ -36,6 +36,14 @@ def tool(name: str) -> str:
     return found
 
 
+def go_tool(name: str) -> str:
+    """An executable .ci/run built with ``go install`` (SVCFORGE_GO_BIN): tflint, actionlint."""
+    candidate = Path(os.environ.get("SVCFORGE_GO_BIN", "")) / name
+    if not os.environ.get("SVCFORGE_GO_BIN") or not candidate.is_file():
+        _missing(f"go tool {name!r} (SVCFORGE_GO_BIN)")
+    return str(candidate)
+
+
 def hcl_python() -> str:
     """Python interpreter of the separate venv that holds python-hcl2 (it clashes with checkov)."""
     path = os.environ.get("SVCFORGE_HCL_PYTHON", "")

@@ -24,6 +24,10 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "vpc_id": "vpc-0123456789abcdef0",
         "private_subnet_ids": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
         "public_subnet_ids": ["subnet-0123456789abcdef2", "subnet-0123456789abcdef3"],
+        # prod's certificate (the one HTTPS-only environment here); staging serves plain HTTP.
+        "certificate_arn": (
+            "arn:aws:acm:eu-west-1:222222222222:certificate/0a1b2c3d-0000-4000-8000-00000000000b"
+        ),
     },
 }
 

@@ -24,7 +24,10 @@ ALLOWED_SKIPS = {
     "CKV_AWS_145",  # ALB access logs only support SSE-S3
     "CKV2_AWS_62",  # no consumer of access-log events
     "CKV_AWS_150",  # ALB deletion protection only in prod
-    "CKV_AWS_260",  # port 80 open only to redirect
+    "CKV_AWS_260",  # port 80 open to redirect, or for plain HTTP without a certificate
+    "CKV_AWS_2",  # the plain-HTTP listener exists only without a certificate (never in prod)
+    "CKV_AWS_103",  # the same listener: no TLS policy on plain HTTP
+    "CKV2_AWS_20",  # HTTP redirects to HTTPS whenever a certificate is set
     "CKV_AWS_378",  # TLS terminates at the ALB
     "CKV2_AWS_50",  # Redis failover only where multi_az (prod)
     "CKV2_AWS_57",  # no managed rotation for ElastiCache AUTH tokens

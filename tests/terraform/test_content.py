@@ -157,8 +157,14 @@ def test_alarms_have_exactly_the_computed_names_and_link_the_runbook(variant_nam
         names = computed(variant_name)["names"][env]
         data = resolved(variant_name, env)
         alarms = {a["alarm_name"]: a for a in data["aws_cloudwatch_metric_alarm"]}
-        assert set(alarms) == set(names["alarms"].values())
-        for key, alarm_name in names["alarms"].items():
+        # No certificate (plain HTTP), no certificate alarm (issue 14).
+        expected = {
+            key: name
+            for key, name in names["alarms"].items()
+            if key != "certificate_expiry" or _certificate(variant_name, env)
+        }
+        assert set(alarms) == set(expected.values())
+        for key, alarm_name in expected.items():
             description = alarms[alarm_name]["alarm_description"]
             assert description.endswith(f"docs/runbook.md#{anchors[key]}"), description
             assert alarms[alarm_name]["alarm_actions"], alarm_name
@@ -174,10 +180,21 @@ def test_tfvars_hold_the_computed_names_and_settings(variant_name: str) -> None:
         names = {k: v for k, v in tfvars["names"].items() if k != "__is_block__"}
         for nested in ("alarms", "stacks"):
             names[nested] = {k: v for k, v in names[nested].items() if k != "__is_block__"}
-        assert names == values["names"][env]
+        # The names only one store uses stay out when that store is not chosen (issue 14).
+        postgres_only = ("db_identifier", "db_parameter_group", "db_subnet_group", "db_security_group",
+                         "db_final_snapshot", "rds_monitoring_role")  # fmt: skip
+        redis_only = ("cache_replication_group", "cache_subnet_group", "cache_security_group",
+                      "cache_slow_log_group", "redis_auth_secret")  # fmt: skip
+        dropped = (() if values["use_postgres"] else postgres_only) + (
+            () if values["use_redis"] else redis_only
+        )
+        assert names == {k: v for k, v in values["names"][env].items() if k not in dropped}
         c = values["env_config"][env]
-        for key in ("min_capacity", "max_capacity", "multi_az", "deletion_protection"):
+        # multi_az only matters to a database or cache (issue 14: no unused variable).
+        stores = values["use_postgres"] or values["use_redis"]
+        for key in ("min_capacity", "max_capacity", "deletion_protection", *(["multi_az"] if stores else [])):
             assert tfvars[key] == c[key], key
+        assert ("multi_az" in tfvars) is stores
         assert tfvars["repository"] == values["repository"]
         if values["use_postgres"]:
             assert tfvars["db_max_connections"] == c["db_max_connections"]
@@ -207,15 +224,41 @@ def test_provider_tags_and_backend(variant_name: str) -> None:
     assert len(keys) == len(_envs(variant_name))
 
 
-def test_alb_is_https_only(variant_name: str) -> None:
+def _certificate(variant_name: str, env: str) -> str:
+    files, _ = parsed(variant_name)
+    return str(files[f"environments/{env}/terraform.tfvars"]["certificate_arn"])
+
+
+def _https_required(variant_name: str, env: str) -> bool:
+    """prod, and the environment that serves domain_name (issue 14: the others may run HTTP)."""
+    a = variant_answers(variant_name)
+    domain_env = (
+        ("prod" if "prod" in a["environments"] else a["environments"][-1]) if a["domain_name"] else ""
+    )
+    return env in ("prod", domain_env)
+
+
+def test_alb_serves_https_with_a_certificate_and_plain_http_without(variant_name: str) -> None:
+    seen = set()
     for env in _envs(variant_name):
         data = resolved(variant_name, env)
         listeners = {listener["port"]: listener for listener in data["aws_lb_listener"]}
-        assert set(listeners) == {80, 443}
-        assert listeners[443]["protocol"] == "HTTPS"
-        assert listeners[443]["ssl_policy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
-        redirect = listeners[80]["default_action"]
-        assert redirect["type"] == "redirect" and redirect["redirect"]["protocol"] == "HTTPS"
+        if _certificate(variant_name, env):
+            seen.add("https")
+            assert set(listeners) == {80, 443}
+            assert listeners[443]["protocol"] == "HTTPS"
+            assert listeners[443]["ssl_policy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+            redirect = listeners[80]["default_action"]
+            assert redirect["type"] == "redirect" and redirect["redirect"]["protocol"] == "HTTPS"
+        else:
+            seen.add("http")
+            assert set(listeners) == {80}
+            forward = listeners[80]["default_action"]
+            assert listeners[80]["protocol"] == "HTTP" and forward["type"] == "forward"
+        _, modules = parsed(variant_name)
+        declared = modules[f"environments/{env}"].variables["certificate_arn"]
+        # Where HTTPS is required there is no default, and only an ARN passes the validation.
+        assert ("default" not in declared) is _https_required(variant_name, env), (env, declared)
         lb = _one(data, "aws_lb")
         assert lb["drop_invalid_header_fields"] is True
         assert lb["enable_deletion_protection"] is (env == "prod")
@@ -259,10 +302,13 @@ def test_new_alarms_watch_storage_certificate_and_logins(variant_name: str) -> N
         metrics = {q["metric"]["metric_name"]: q["metric"] for q in queries if "metric" in q}
         assert set(metrics) == {"EphemeralStorageUtilized", "EphemeralStorageReserved"}
         assert all(m["namespace"] == "ECS/ContainerInsights" for m in metrics.values())
-        certificate = alarms[names["certificate_expiry"]]
-        assert certificate["metric_name"] == "DaysToExpiry" and certificate["threshold"] == 30
-        assert certificate["comparison_operator"] == "LessThanThreshold"
-        assert set(certificate["dimensions"]) - {"__is_block__"} == {"CertificateArn"}
+        if _certificate(variant_name, env):
+            certificate = alarms[names["certificate_expiry"]]
+            assert certificate["metric_name"] == "DaysToExpiry" and certificate["threshold"] == 30
+            assert certificate["comparison_operator"] == "LessThanThreshold"
+            assert set(certificate["dimensions"]) - {"__is_block__"} == {"CertificateArn"}
+        else:
+            assert names["certificate_expiry"] not in alarms
         if values["use_postgres"]:
             logins = alarms[names["db_auth_failures"]]
             assert logins["threshold"] == 0 and logins["period"] == 300

@@ -8,13 +8,14 @@ closed), and the process exits 0.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 from types import FrameType
 
 import uvicorn
 
-from app.config import ConfigError, load_settings
+from app.config import DEFAULT_SERVICE_NAME, ConfigError, load_settings
 from app.logs import configure_logging
 from app.main import create_app
 
@@ -30,7 +31,12 @@ def main() -> int:
     try:
         settings = load_settings()
     except ConfigError as exc:
-        configure_logging("INFO", "service", "unknown")
+        # The configuration is invalid, yet the line still names this service and environment.
+        configure_logging(
+            "INFO",
+            os.environ.get("SERVICE_NAME", "").strip() or DEFAULT_SERVICE_NAME,
+            os.environ.get("ENVIRONMENT", "").strip() or "local",
+        )
         logger.critical(str(exc), extra={"problems": exc.problems})
         return 2
     configure_logging(settings.log_level, settings.service_name, settings.environment)

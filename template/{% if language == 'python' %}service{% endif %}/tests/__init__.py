@@ -1,1 +1,1 @@
-"""Tests of the service; integration tests need TEST_DATABASE_URL / TEST_REDIS_URL."""
+"""Tests of the service; the integration tests need real servers (see README.md)."""

@@ -27,7 +27,7 @@ pub enum Status {
     Unhealthy,
 }
 
-/// A dependency probe: `SELECT 1` through the pool, Redis `PING`, or a fake in tests.
+/// A dependency probe: one round trip to a data store the service uses, or a fake in tests.
 pub trait Probe: Send + Sync + 'static {
     /// The check's name in the response body.
     fn name(&self) -> &'static str;
@@ -58,23 +58,17 @@ impl HealthReport {
 
 /// Runs the probes and caches the report.
 pub struct HealthChecker {
-    database: Option<Arc<dyn Probe>>,
-    redis: Option<Arc<dyn Probe>>,
+    probes: Vec<Arc<dyn Probe>>,
     timeout: Duration,
     cache_ttl: Duration,
     cached: Mutex<Option<(Instant, Arc<HealthReport>)>>,
 }
 
 impl HealthChecker {
-    pub fn new(
-        database: Option<Arc<dyn Probe>>,
-        redis: Option<Arc<dyn Probe>>,
-        timeout: Duration,
-        cache_ttl: Duration,
-    ) -> Self {
+    /// `probes` in the order the report lists them; none is healthy.
+    pub fn new(probes: Vec<Arc<dyn Probe>>, timeout: Duration, cache_ttl: Duration) -> Self {
         Self {
-            database,
-            redis,
+            probes,
             timeout,
             cache_ttl,
             cached: Mutex::new(None),
@@ -96,11 +90,10 @@ impl HealthChecker {
     }
 
     async fn run(&self) -> HealthReport {
-        let (database, redis) = tokio::join!(
-            self.check(self.database.as_deref()),
-            self.check(self.redis.as_deref()),
-        );
-        let checks: Vec<CheckResult> = [database, redis].into_iter().flatten().collect();
+        let checks: Vec<CheckResult> = futures_util::future::join_all(
+            self.probes.iter().map(|probe| self.check(probe.as_ref())),
+        )
+        .await;
         let status = if checks.iter().all(|c| c.status == Status::Healthy) {
             Status::Healthy
         } else {
@@ -109,8 +102,7 @@ impl HealthChecker {
         HealthReport { status, checks }
     }
 
-    async fn check(&self, probe: Option<&dyn Probe>) -> Option<CheckResult> {
-        let probe = probe?;
+    async fn check(&self, probe: &dyn Probe) -> CheckResult {
         let started = Instant::now();
         let outcome = match tokio::time::timeout(self.timeout, probe.probe()).await {
             Ok(result) => result,
@@ -124,12 +116,12 @@ impl HealthChecker {
                 (Status::Unhealthy, Some(class))
             }
         };
-        Some(CheckResult {
+        CheckResult {
             name: probe.name(),
             status,
             latency_ms,
             error,
-        })
+        }
     }
 }
 
@@ -172,11 +164,10 @@ mod tests {
 
     #[tokio::test]
     async fn checks_run_concurrently_and_time_out_individually() {
-        let db = FakeProbe::new("database", Duration::from_millis(150), Ok(()));
-        let redis = FakeProbe::new("redis", Duration::from_secs(30), Ok(()));
+        let quick = FakeProbe::new("quick", Duration::from_millis(150), Ok(()));
+        let stuck = FakeProbe::new("stuck", Duration::from_secs(30), Ok(()));
         let checker = HealthChecker::new(
-            Some(db.clone()),
-            Some(redis.clone()),
+            vec![quick.clone(), stuck.clone()],
             Duration::from_millis(200),
             Duration::from_secs(2),
         );
@@ -190,10 +181,9 @@ mod tests {
 
     #[tokio::test]
     async fn report_is_cached_with_one_check_in_flight() {
-        let db = FakeProbe::new("database", Duration::from_millis(50), Ok(()));
+        let store = FakeProbe::new("store", Duration::from_millis(50), Ok(()));
         let checker = Arc::new(HealthChecker::new(
-            Some(db.clone()),
-            None,
+            vec![store.clone()],
             Duration::from_secs(1),
             Duration::from_secs(5),
         ));
@@ -205,12 +195,12 @@ mod tests {
         for task in tasks {
             assert!(task.await.expect("join").is_healthy());
         }
-        assert_eq!(db.calls.load(Ordering::SeqCst), 1);
+        assert_eq!(store.calls.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]
     async fn no_dependencies_is_healthy() {
-        let checker = HealthChecker::new(None, None, Duration::from_secs(1), Duration::ZERO);
+        let checker = HealthChecker::new(Vec::new(), Duration::from_secs(1), Duration::ZERO);
         let report = checker.report().await;
         assert!(report.is_healthy());
         assert!(report.checks.is_empty());
@@ -221,7 +211,7 @@ mod tests {
         let report = HealthReport {
             status: Status::Unhealthy,
             checks: vec![CheckResult {
-                name: "redis",
+                name: "store",
                 status: Status::Unhealthy,
                 latency_ms: 7,
                 error: Some(FailureClass::Refused),
@@ -230,7 +220,7 @@ mod tests {
         let json = serde_json::to_string(&report).expect("json");
         assert_eq!(
             json,
-            r#"{"status":"unhealthy","checks":[{"name":"redis","status":"unhealthy","latency_ms":7,"error":"refused"}]}"#
+            r#"{"status":"unhealthy","checks":[{"name":"store","status":"unhealthy","latency_ms":7,"error":"refused"}]}"#
         );
     }
 }

@@ -3,7 +3,7 @@
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber. `level` is `LOG_LEVEL` (`info`, `debug`, or a filter such as
-/// `info,sqlx=warn`); an invalid value falls back to `info`.
+/// `info,service=debug`); an invalid value falls back to `info`.
 pub fn init(level: &str) {
     let filter =
         EnvFilter::try_new(level.to_ascii_lowercase()).unwrap_or_else(|_| EnvFilter::new("info"));

@@ -38,7 +38,7 @@ export class CheckTimeoutError extends Error {
   override readonly name = 'CheckTimeoutError';
 }
 
-/** A dependency error that already knows its class (e.g. a Redis client that is offline). */
+/** A dependency error that already knows its class (e.g. a client that is offline). */
 export class DependencyError extends Error {
   override readonly name = 'DependencyError';
 

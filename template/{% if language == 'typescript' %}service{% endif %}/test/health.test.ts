@@ -22,16 +22,16 @@ function delayed(name: string, ms: number, fail?: Error): HealthCheck & { runs: 
   return check;
 }
 
-const hang: HealthCheck = { name: 'redis', run: () => new Promise(() => undefined) };
+const hang: HealthCheck = { name: 'upstream', run: () => new Promise(() => undefined) };
 
 describe('HealthChecker', () => {
   it('runs checks concurrently: the total is the slowest, not the sum', async () => {
-    const checker = new HealthChecker([delayed('database', 300), delayed('redis', 300)]);
+    const checker = new HealthChecker([delayed('database', 300), delayed('upstream', 300)]);
     const started = Date.now();
     const report = await checker.check();
     expect(Date.now() - started).toBeLessThan(550);
     expect(report.status).toBe('healthy');
-    expect(report.checks.map((check) => check.name)).toEqual(['database', 'redis']);
+    expect(report.checks.map((check) => check.name)).toEqual(['database', 'upstream']);
   });
 
   it('times out a hanging check and reports only its class', async () => {
@@ -41,7 +41,7 @@ describe('HealthChecker', () => {
     expect(Date.now() - started).toBeLessThan(450);
     expect(report.status).toBe('unhealthy');
     expect(report.checks[1]).toMatchObject({
-      name: 'redis',
+      name: 'upstream',
       status: 'unhealthy',
       error: 'timeout',
     });

@@ -28,9 +28,14 @@ export function resolveNetwork(scope: Construct, source: NetworkSource): Network
 export interface NetworkStackProps extends StackProps {
   readonly environment: EnvironmentConfig;
   readonly cidr: string;
+  /** The AZs to span, by name (three, like the Terraform). */
+  readonly availabilityZones: readonly string[];
 }
 
-/** vpc_mode create: a VPC over two AZs with public and private subnets, NAT and flow logs. */
+/**
+ * vpc_mode create: a VPC over the given AZs (three) with public and private subnets, NAT and
+ * flow logs: one NAT gateway per AZ in prod, so an AZ outage does not cut egress; one elsewhere.
+ */
 export class NetworkStack extends Stack {
   public readonly network: NetworkRefs;
 
@@ -41,9 +46,9 @@ export class NetworkStack extends Stack {
     const vpc = new ec2.Vpc(this, 'Vpc', {
       vpcName: names.vpc,
       ipAddresses: ec2.IpAddresses.cidr(props.cidr),
-      maxAzs: 2,
-      // One NAT gateway per AZ in prod so an AZ outage does not cut egress; one elsewhere.
-      natGateways: isProd ? 2 : 1,
+      // Named AZs work in account-agnostic stacks too (maxAzs would stop at two there).
+      availabilityZones: [...props.availabilityZones],
+      natGateways: isProd ? props.availabilityZones.length : 1,
       // Nothing uses the default security group (every tier has its own); restricting it
       // would add a custom-resource Lambda to every environment.
       restrictDefaultSecurityGroup: false,

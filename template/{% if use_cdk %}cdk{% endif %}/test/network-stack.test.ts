@@ -16,16 +16,19 @@ describe.each(environments.map((environment) => [environment.name, environment] 
         return network;
       };
 
-      it('spans two AZs with public and private subnets and NAT', () => {
+      it('spans the three named AZs with public and private subnets and NAT', () => {
         template().hasResourceProperties('AWS::EC2::VPC', {
           CidrBlock: config.vpcCidr,
           Tags: Match.arrayWith([{ Key: 'Name', Value: names.vpc }]),
         });
+        const azs = config.availabilityZones ?? [];
+        expect(azs).toHaveLength(3);
         const subnets = Object.values(resourcesOf(template(), 'AWS::EC2::Subnet'));
-        expect(subnets.filter((subnet) => subnet.Properties.MapPublicIpOnLaunch === true)).toHaveLength(2);
-        expect(subnets.filter((subnet) => subnet.Properties.MapPublicIpOnLaunch === false)).toHaveLength(2);
-        expect(new Set(subnets.map((subnet) => JSON.stringify(subnet.Properties.AvailabilityZone))).size).toBe(2);
-        template().resourceCountIs('AWS::EC2::NatGateway', environment.isProd ? 2 : 1);
+        expect(subnets.filter((subnet) => subnet.Properties.MapPublicIpOnLaunch === true)).toHaveLength(3);
+        expect(subnets.filter((subnet) => subnet.Properties.MapPublicIpOnLaunch === false)).toHaveLength(3);
+        expect(new Set(subnets.map((subnet) => subnet.Properties.AvailabilityZone))).toEqual(new Set(azs));
+        // One NAT gateway per AZ in prod (an AZ outage keeps egress), one elsewhere: as the Terraform.
+        template().resourceCountIs('AWS::EC2::NatGateway', environment.isProd ? 3 : 1);
       });
 
       it('sends all flow logs to the computed log group', () => {

@@ -1,14 +1,18 @@
-# Internet-facing Application Load Balancer: HTTPS only (port 80 redirects), a modern TLS
-# policy, invalid headers dropped, access logs to S3, and a WAFv2 web ACL with AWS managed
-# rules in front of it.
+# Internet-facing Application Load Balancer: HTTPS with a modern TLS policy (port 80 only
+# redirects), invalid headers dropped, access logs to S3, and a WAFv2 web ACL with AWS managed
+# rules in front of it. Without a certificate (a non-production environment that has no domain
+# yet) it serves plain HTTP on port 80 instead; the environment roots require a certificate in
+# prod and in the environment that serves the domain.
 
 data "aws_caller_identity" "current" {}
 
-data "aws_partition" "current" {}
+locals {
+  https = var.certificate_arn != ""
+}
 
 resource "aws_security_group" "alb" {
   name        = var.security_group_name
-  description = "Load balancer of ${var.name}: HTTPS from the internet, HTTP only to redirect."
+  description = local.https ? "Load balancer of ${var.name}: HTTPS from the internet, HTTP only to redirect." : "Load balancer of ${var.name}: HTTP from the internet (no certificate yet)."
   vpc_id      = var.vpc_id
 
   tags = {
@@ -21,6 +25,8 @@ resource "aws_security_group" "alb" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "https" {
+  count = local.https ? 1 : 0
+
   security_group_id = aws_security_group.alb.id
   description       = "HTTPS from the internet"
   ip_protocol       = "tcp"
@@ -30,9 +36,9 @@ resource "aws_vpc_security_group_ingress_rule" "https" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "http_redirect" {
-  #checkov:skip=CKV_AWS_260:Port 80 is open only so the listener can answer 301 to HTTPS; it forwards nothing.
+  #checkov:skip=CKV_AWS_260:With a certificate port 80 only answers 301 to HTTPS; without one (non-production, no domain) it is the service's plain-HTTP entry by design.
   security_group_id = aws_security_group.alb.id
-  description       = "HTTP from the internet, answered with a redirect to HTTPS"
+  description       = local.https ? "HTTP from the internet, answered with a redirect to HTTPS" : "HTTP from the internet (no certificate yet)"
   ip_protocol       = "tcp"
   from_port         = 80
   to_port           = 80
@@ -42,6 +48,7 @@ resource "aws_vpc_security_group_ingress_rule" "http_redirect" {
 # The egress rule to the tasks lives in the ecs-service module, next to the task security group.
 
 resource "aws_lb" "this" {
+  #checkov:skip=CKV2_AWS_20:Port 80 redirects to HTTPS whenever a certificate is set; it forwards plain HTTP only without one, which the roots allow only outside prod and the domain's environment.
   #checkov:skip=CKV_AWS_150:Deletion protection follows env_config: on in prod; non-production load balancers stay disposable.
   name                       = var.name
   internal                   = false
@@ -86,6 +93,8 @@ resource "aws_lb_target_group" "this" {
 }
 
 resource "aws_lb_listener" "https" {
+  count = local.https ? 1 : 0
+
   load_balancer_arn = aws_lb.this.arn
   port              = 443
   protocol          = "HTTPS"
@@ -99,6 +108,8 @@ resource "aws_lb_listener" "https" {
 }
 
 resource "aws_lb_listener" "http_redirect" {
+  count = local.https ? 1 : 0
+
   load_balancer_arn = aws_lb.this.arn
   port              = 80
   protocol          = "HTTP"
@@ -112,6 +123,40 @@ resource "aws_lb_listener" "http_redirect" {
       status_code = "HTTP_301"
     }
   }
+}
+
+# Only without a certificate: a non-production environment that has no domain yet serves the
+# service over plain HTTP on the load balancer's DNS name (terraform.tfvars says how to switch).
+resource "aws_lb_listener" "http" {
+  #checkov:skip=CKV_AWS_2:Exists only without a certificate, which the roots allow only outside prod and the domain's environment; setting certificate_arn replaces it with HTTPS.
+  #checkov:skip=CKV_AWS_103:A plain-HTTP listener has no TLS policy; the HTTPS listener that replaces it once a certificate is set uses TLS 1.2 or newer.
+  count = local.https ? 0 : 1
+
+  load_balancer_arn = aws_lb.this.arn
+  port              = 80
+  protocol          = "HTTP"
+
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.this.arn
+  }
+}
+
+# The listeners and the HTTPS rule became conditional (a certificate is optional outside prod);
+# existing states keep their objects.
+moved {
+  from = aws_lb_listener.https
+  to   = aws_lb_listener.https[0]
+}
+
+moved {
+  from = aws_lb_listener.http_redirect
+  to   = aws_lb_listener.http_redirect[0]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.https
+  to   = aws_vpc_security_group_ingress_rule.https[0]
 }
 
 # Access logs. ELB writes only to buckets encrypted with SSE-S3 (not SSE-KMS).

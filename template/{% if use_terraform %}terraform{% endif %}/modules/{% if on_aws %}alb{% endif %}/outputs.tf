@@ -29,10 +29,10 @@ output "security_group_id" {
 }
 
 output "target_group_arn" {
-  description = "ARN of the target group. Depends on the HTTPS listener so that an ECS service never registers with a target group that has no load balancer yet."
+  description = "ARN of the target group. Depends on the listeners so that an ECS service never registers with a target group that has no load balancer yet."
   value       = aws_lb_target_group.this.arn
 
-  depends_on = [aws_lb_listener.https]
+  depends_on = [aws_lb_listener.https, aws_lb_listener.http]
 }
 
 output "target_group_arn_suffix" {
@@ -46,8 +46,13 @@ output "target_group_name" {
 }
 
 output "https_listener_arn" {
-  description = "ARN of the HTTPS listener."
-  value       = aws_lb_listener.https.arn
+  description = "ARN of the HTTPS listener (null without a certificate)."
+  value       = one(aws_lb_listener.https[*].arn)
+}
+
+output "https" {
+  description = "Whether the load balancer serves HTTPS (a certificate is set); false: plain HTTP on port 80 of its DNS name."
+  value       = local.https
 }
 
 output "access_logs_bucket" {

@@ -49,12 +49,13 @@ variable "public_subnet_ids" {
 }
 
 variable "certificate_arn" {
-  description = "ACM certificate of the HTTPS listener, in the load balancer's region."
+  description = "ACM certificate of the HTTPS listener, in the load balancer's region. Empty: no HTTPS listener, port 80 serves plain HTTP."
   type        = string
+  default     = ""
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}$", var.certificate_arn))
-    error_message = "certificate_arn must be an ACM certificate ARN."
+    condition     = var.certificate_arn == "" || can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}$", var.certificate_arn))
+    error_message = "certificate_arn must be an ACM certificate ARN, or empty."
   }
 }
 
