@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import signal
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -394,6 +395,18 @@ def _interrupt_self() -> None:
     os.kill(os.getpid(), signal.SIGINT)
 
 
+@pytest.fixture
+def ctrl_c() -> Iterator[None]:
+    """Python's own SIGINT handler for the test: a process started in the background by a
+    non-interactive shell inherits SIGINT ignored, and Python then never raises KeyboardInterrupt."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("ctrl_c")
 def test_interrupt_while_rendering_changes_nothing(
     tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -416,6 +429,7 @@ def test_interrupt_while_rendering_changes_nothing(
     assert snapshot(repo) == before
 
 
+@pytest.mark.usefixtures("ctrl_c")
 @pytest.mark.parametrize("after_writes", [1, 3])
 def test_interrupt_while_writing_rolls_everything_back(
     tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, after_writes: int
