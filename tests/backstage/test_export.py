@@ -156,7 +156,7 @@ def test_the_form_is_generated_from_copier_yml(tmp_path: Path) -> None:
         "tier:\n  type: int\n  default: 2\n  help: Support tier.\n"
         '  validator: "{% if tier < 1 or tier > 3 %}must be 1, 2 or 3{% endif %}"\n'
     )
-    _, questions = parse_config(text)
+    _, questions = parse_config(text, ROOT)
     result = export(tmp_path, questions=questions)
     entity = yaml.safe_load(result.path.read_text())
     page = entity["spec"]["parameters"][-1]
