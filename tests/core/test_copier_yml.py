@@ -14,6 +14,7 @@ from svcforge.errors import AnswerError
 from svcforge.questions import (
     QUESTION_KEYS,
     ConfigError,
+    by_name,
     load,
     load_documents,
     parse_config,
@@ -138,62 +139,25 @@ def test_longest_name_is_accepted_and_one_more_is_not() -> None:
         resolve(answers(service_name=LONGEST + "x"))
 
 
-LIMITS = {
-    "alb": 32,
-    "target_group": 32,
-    "db_identifier": 63,
-    "cache_replication_group": 40,
-    "execution_role": 64,
-    "task_role": 64,
-    "alb_security_group": 255,
-    "service_security_group": 255,
-    "db_security_group": 255,
-    "cache_security_group": 255,
-    "cluster": 255,
-    "service": 255,
-    "task_family": 255,
-    "log_group": 512,
-    "flow_log_group": 512,
-    "sns_topic": 256,
-    "dashboard": 255,
-    "db_parameter_group": 255,
-    "db_subnet_group": 255,
-    "cache_subnet_group": 255,
-    "kms_alias": 256,
-    "redis_auth_secret": 512,
-    # S3 bucket_prefix: AWS appends 26 characters to make a bucket name (at most 63).
-    "alb_logs_bucket_prefix": 37,
-    "waf_log_group": 512,
-    "waf_web_acl": 128,
-    "flow_log_role": 64,
-    "rds_monitoring_role": 64,
-    "db_final_snapshot": 255,
-    "cache_slow_log_group": 512,
-    "deployment_events_rule": 64,
-}
 # CloudFormation stack names.
 STACK_LIMIT = 128
 
 
 def test_every_derived_name_fits_its_aws_limit() -> None:
+    """The longest aws name in every environment, against copier/naming.yml's limits table."""
+    limits = by_name(load())["name_limits"].default["aws"]
     resolved = resolve(answers(service_name=LONGEST, environments=["dev", "staging", "prod"]))
     assert set(resolved["names"]) == {"dev", "staging", "prod"}
     for env, names in resolved["names"].items():
-        for key, limit in LIMITS.items():
-            assert len(names[key]) <= limit, f"{env}.{key} = {names[key]!r} exceeds {limit}"
+        for key, rule in limits.items():
+            assert len(names[key]) <= rule["max"], f"{env}.{key} = {names[key]!r} exceeds {rule['max']}"
+            assert re.fullmatch(rule.get("chars", ".+"), names[key]), f"{env}.{key} = {names[key]!r}"
         for alarm in names["alarms"].values():
             assert len(alarm) <= 255
         assert set(names["stacks"]) == {"network", "data", "service"}
         for stack in names["stacks"].values():
             assert len(stack) <= STACK_LIMIT
             assert re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*", stack), stack
-        # WAF only logs to groups named aws-waf-logs-*.
-        assert names["waf_log_group"].startswith("aws-waf-logs-")
-        assert re.fullmatch(r"[A-Za-z0-9_-]+", names["waf_web_acl"]), names["waf_web_acl"]
-        assert re.fullmatch(r"[a-z0-9][a-z0-9-]*", names["alb_logs_bucket_prefix"])
-        # Final DB snapshot ids: a letter first, no trailing or double hyphen.
-        assert re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", names["db_final_snapshot"])
-        assert re.fullmatch(r"[A-Za-z0-9._-]+", names["deployment_events_rule"])
         # ELB, RDS and ElastiCache names: letters, digits, hyphens; no leading/trailing/double hyphen.
         for key in ("alb", "target_group", "db_identifier", "cache_replication_group"):
             assert re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", names[key]), names[key]
