@@ -77,6 +77,22 @@ def test_every_limit_names_a_derived_name(cloud: str) -> None:
     names = _names(cloud, "payments-api")["prod"]
     assert set(_table("name_limits")[cloud]) <= set(names)
     assert set(_table("name_patterns")[cloud]) == set(names)
+    stores = _table("name_stores")[cloud]
+    assert set(stores) == {"postgres", "redis", "shared"}
+    assert {key for keys in stores.values() for key in keys} <= set(names) - {"alarms"}
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_unused_names_are_those_of_the_unchosen_stores(cloud: str) -> None:
+    stores = _table("name_stores")[cloud]
+    for database, cache_choice, unused in [
+        ("postgres", "redis", []),
+        ("postgres", "none", stores["redis"]),
+        ("none", "redis", stores["postgres"]),
+        ("none", "none", stores["postgres"] + stores["redis"] + stores["shared"]),
+    ]:
+        answers = resolve(cloud_answers(cloud, database=database, cache=cache_choice, iac="terraform"))
+        assert answers["unused_names"] == unused
 
 
 @pytest.mark.parametrize("cloud", CLOUDS)
