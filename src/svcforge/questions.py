@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from svcforge.errors import AnswerError
+from svcforge.errors import AnswerError, SvcforgeError
 
 # Keys Copier understands in a question and in the settings (without the leading "_").
 QUESTION_KEYS = frozenset(
@@ -66,8 +66,8 @@ _TRUE = {"y", "yes", "t", "true", "on", "1"}
 _FALSE = {"n", "no", "f", "false", "off", "0", ""}
 
 
-class ConfigError(ValueError):
-    """copier.yml holds something Copier would not understand."""
+class ConfigError(SvcforgeError, ValueError):
+    """copier.yml holds something Copier would not understand (a broken template: exit 1)."""
 
 
 @cache
