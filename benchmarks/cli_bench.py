@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from svcforge.releases import TEMPLATE_PARTS
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SVCFORGE = str(BIN / "svcforge")
@@ -86,7 +88,7 @@ def template_repo(base: Path) -> Path:
     """A git copy of this checkout's template with tags v1.0.0 and v2.0.0 (v2 edits two files)."""
     repo = base / "template-git"
     repo.mkdir()
-    for part in ("copier.yml", "template", "includes"):
+    for part in TEMPLATE_PARTS:
         src = ROOT / part
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, repo / part)
     run(["git", "init", "-q", "-b", "main"], repo)

@@ -3,20 +3,23 @@
 copier.yml is the single source of truth; nothing here names a question. Values are
 rendered with the same Jinja setup Copier uses (sandbox, Ansible core filters, strict
 undefined), so a rule means the same thing in the wizard, in `--data` and in plain Copier.
+copier.yml may be split with Copier's ``!include`` tag; ``read_config`` resolves it as Copier
+does (see ``load_documents``).
 """
 
 from __future__ import annotations
 
 import re
+from collections import ChainMap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
 
-from svcforge.errors import AnswerError
+from svcforge.errors import AnswerError, SvcforgeError
 
 # Keys Copier understands in a question and in the settings (without the leading "_").
 QUESTION_KEYS = frozenset(
@@ -63,8 +66,8 @@ _TRUE = {"y", "yes", "t", "true", "on", "1"}
 _FALSE = {"n", "no", "f", "false", "off", "0", ""}
 
 
-class ConfigError(ValueError):
-    """copier.yml holds something Copier would not understand."""
+class ConfigError(SvcforgeError, ValueError):
+    """copier.yml holds something Copier would not understand (a broken template: exit 1)."""
 
 
 @cache
@@ -244,16 +247,22 @@ def _to_bool(value: Any) -> bool:
     return str(value).strip().lower() in _TRUE
 
 
-def _sections(text: str) -> dict[str, str]:
-    """Map each top-level key to the `# PROMPT: <section>` banner above it."""
+def _sections(texts: Iterable[str]) -> dict[str, str]:
+    """Map each top-level key to the `# PROMPT: <section>` banner above it.
+
+    ``texts`` are copier.yml and its included files in the order Copier reads them: a banner
+    holds until the next one, so a file that starts without one continues the section of the
+    file read before it.
+    """
     current = ""
     result: dict[str, str] = {}
-    for line in text.splitlines():
-        banner = _SECTION_RE.match(line)
-        if banner:
-            current = banner.group("name").strip()
-        elif line and not line[0].isspace() and not line.startswith("#") and ":" in line:
-            result[line.split(":", 1)[0].strip()] = current
+    for text in texts:
+        for line in text.splitlines():
+            banner = _SECTION_RE.match(line)
+            if banner:
+                current = banner.group("name").strip()
+            elif line and not line[0].isspace() and not line.startswith(("#", "-")) and ":" in line:
+                result[line.split(":", 1)[0].strip()] = current
     return result
 
 
@@ -276,12 +285,117 @@ def _choice(title: str, value: Any) -> Choice:
     return Choice(title, value)
 
 
-def parse_config(text: str) -> tuple[dict[str, Any], list[Question]]:
-    """Split copier.yml text into settings and questions, rejecting unknown keys."""
-    data = yaml.safe_load(text) or {}
-    if not isinstance(data, Mapping):
-        raise ConfigError("copier.yml must be a mapping")
-    sections = _sections(text)
+# Settings whose lists Copier concatenates across copier.yml's documents instead of replacing.
+_MERGED_SETTINGS = ("_exclude", "_jinja_extensions", "_secret_questions", "_skip_if_exists")
+
+
+def _flatten(items: Iterable[Any]) -> list[Any]:
+    flat: list[Any] = []
+    for item in items:
+        if isinstance(item, list | tuple):
+            flat.extend(_flatten(item))
+        elif item:
+            flat.append(item)
+    return flat
+
+
+class _Includes:
+    """Copier's ``!include`` tag: patterns resolved against the template directory."""
+
+    def __init__(self, root: Path | None, name: str) -> None:
+        self.base = root.resolve() if root is not None else None
+        self.name = name
+        self.texts: list[str] = []
+
+        class _Loader(yaml.SafeLoader):
+            """A loader of its own, so the tag is not registered on yaml.SafeLoader."""
+
+        _Loader.add_constructor("!include", self._include)
+        self.loader = _Loader
+
+    def documents(self, text: str, name: str) -> list[Any]:
+        """The documents of ``text``, includes resolved and nested lists flattened."""
+        self.texts.append(text)
+        try:
+            return _flatten(yaml.load_all(text, Loader=self.loader))
+        except yaml.YAMLError as error:
+            raise ConfigError(f"{name} is not valid YAML: {error}") from None
+
+    def _include(self, loader: yaml.SafeLoader, node: yaml.Node) -> list[Any]:
+        if not isinstance(node, yaml.ScalarNode):
+            raise ConfigError(f"{self.name}: !include takes a file name or glob pattern, not a {node.tag}")
+        pattern = str(loader.construct_scalar(node))
+        base = self.base
+        if base is None:
+            raise ConfigError(f"{self.name}: !include {pattern} needs the template directory to resolve it")
+        if not pattern or PurePosixPath(pattern).is_absolute():
+            raise ConfigError(f"{self.name}: !include {pattern!r} must be a path relative to {base}")
+        found: list[Any] = []
+        # The same call as Copier's, so the same files in the same order.
+        paths = [path.resolve() for path in base.glob(pattern)]
+        for path in paths:
+            if not path.is_relative_to(base):
+                raise ConfigError(
+                    f"{self.name}: !include {pattern} reaches {path}, outside the template {base}"
+                )
+        files = [path for path in paths if path.is_file()]
+        if not files:
+            raise ConfigError(
+                f"{self.name}: !include {pattern} matches no file in {base} (a missing part of the template)"
+            )
+        for path in files:
+            found += self.documents(path.read_text(encoding="utf-8"), str(path.relative_to(base)))
+        return found
+
+
+def load_documents(
+    text: str, root: Path | None, name: str = "copier.yml"
+) -> tuple[dict[str, Any], list[str]]:
+    """copier.yml's data with its ``!include`` parts resolved exactly as Copier resolves them.
+
+    Copier (``copier._template.load_template_config``) reads every YAML document of the file;
+    ``!include <pattern>`` stands for the documents of each file matching the glob pattern,
+    relative to the directory of copier.yml (never outside it; included files may include in
+    turn, relative to the same directory). Later documents override earlier ones key by key,
+    except the lists of ``_exclude``, ``_jinja_extensions``, ``_secret_questions`` and
+    ``_skip_if_exists``, which add up. Keys keep the order of their first appearance.
+
+    Unlike Copier, a pattern that matches no file is an error: it means a part of the template
+    is missing (Copier would silently drop its questions).
+
+    Returns:
+        The merged data, and the text of copier.yml and of each included file in the order
+        they were read (for the section banners).
+
+    Raises:
+        ConfigError: Bad YAML, or an include that is absolute, outside the template or missing.
+    """
+    includes = _Includes(root, name)
+    documents = includes.documents(text, name)
+    for document in documents:
+        if not isinstance(document, Mapping):
+            raise ConfigError(f"{name}: every document (and included file) must be a mapping")
+    merged: dict[str, list[Any]] = {}
+    for option in _MERGED_SETTINGS:
+        for document in documents:
+            if option in document:
+                merged.setdefault(option, []).extend(document[option])
+    return dict(ChainMap(merged, *reversed(documents))), includes.texts
+
+
+def parse_config(
+    text: str, root: Path | None = None, name: str = "copier.yml"
+) -> tuple[dict[str, Any], list[Question]]:
+    """Split copier.yml text into settings and questions, rejecting unknown keys.
+
+    Args:
+        text: copier.yml's text.
+        root: The directory holding copier.yml, against which ``!include`` patterns resolve
+            (None: the text may not include files).
+        name: How errors name the file.
+    """
+    data, texts = load_documents(text, root, name)
+    sections = _sections(texts)
     settings: dict[str, Any] = {}
     questions: list[Question] = []
     for key, value in data.items():
@@ -315,12 +429,21 @@ def parse_config(text: str) -> tuple[dict[str, Any], list[Question]]:
     return settings, questions
 
 
+def read_config(path: Path) -> tuple[dict[str, Any], list[Question]]:
+    """Settings and questions of the copier.yml at ``path``, its ``!include`` parts resolved."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path} does not exist") from None
+    return parse_config(text, path.parent, str(path))
+
+
 @cache
 def load(path: Path | None = None) -> tuple[Question, ...]:
     """Questions of the bundled copier.yml (or ``path``), in order."""
     from svcforge.template import copier_yml
 
-    _, questions = parse_config((path or copier_yml()).read_text())
+    _, questions = read_config(path or copier_yml())
     return tuple(questions)
 
 

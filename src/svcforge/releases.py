@@ -7,7 +7,7 @@ tag from it. Two versions come out of a checkout:
 - the package version, as hatch-vcs would give it: ``X.Y.Z`` on a release commit, else the
   next patch as a development release, ``X.Y.(Z+1).devN+g<sha>`` (``N`` commits after ``vX.Y.Z``);
 - the template version recorded as ``_commit`` in every render: the newest release whose
-  template (copier.yml, template/, includes/) is identical to this commit's, else
+  template (copier.yml, copier/, template/, includes/) is identical to this commit's, else
   ``git describe``'s ``vX.Y.Z-N-g<sha>``, which git resolves to the commit. A render from a
   checkout with uncommitted template changes gets ``-dirty``: it cannot be regenerated.
 
@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 RELEASES_FILE = "releases.toml"
 # What makes up the template (the rest of the repository is the CLI, tests and docs).
-TEMPLATE_PARTS = ("copier.yml", "template", "includes")
+TEMPLATE_PARTS = ("copier.yml", "copier", "template", "includes")
 _RELEASE = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)$")
 
 

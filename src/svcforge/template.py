@@ -29,7 +29,7 @@ __all__ = [
 
 
 def bundled_template() -> Path:
-    """Directory holding copier.yml, template/ and includes/ for this installation."""
+    """Directory holding copier.yml, copier/, template/ and includes/ for this installation."""
     shipped = _PACKAGE_DIR / "_template"
     if (shipped / "copier.yml").is_file():
         return shipped

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from typer.testing import CliRunner
 
 from svcforge.backstage.template import MARKER, export
 from svcforge.cli import app
-from svcforge.questions import Question, load, parse_config
+from svcforge.questions import Question, load, read_config
 from tests.backstage.conftest import Exported
 from tests.backstage.support import check
 from tests.support.render import ROOT
@@ -150,14 +151,16 @@ def test_steps_render_with_svcforge_then_publish_and_register(exported: Exported
 
 def test_the_form_is_generated_from_copier_yml(tmp_path: Path) -> None:
     """A question added to copier.yml appears in the export with its type, help, rule and section."""
-    text = (ROOT / "copier.yml").read_text()
-    text += (
-        "\n# PROMPT: extras ---------------------------------------------------------------\n"
+    template = tmp_path / "template"
+    shutil.copytree(ROOT / "copier", template / "copier")
+    (template / "copier" / "extras.yml").write_text(
+        "# PROMPT: extras ---------------------------------------------------------------\n"
         "tier:\n  type: int\n  default: 2\n  help: Support tier.\n"
         '  validator: "{% if tier < 1 or tier > 3 %}must be 1, 2 or 3{% endif %}"\n'
     )
-    _, questions = parse_config(text)
-    result = export(tmp_path, questions=questions)
+    (template / "copier.yml").write_text((ROOT / "copier.yml").read_text() + "- !include copier/extras.yml\n")
+    _, questions = read_config(template / "copier.yml")
+    result = export(tmp_path / "out", questions=questions)
     entity = yaml.safe_load(result.path.read_text())
     page = entity["spec"]["parameters"][-1]
     assert page["title"] == "Extras"

@@ -42,7 +42,8 @@ UNEXPRESSED: list[tuple[str, str, str]] = [
         (
             f"gcp_project_id_{env}",
             f'is too long for service_name <service_name>: the Cloud SQL IAM user "<service_name>-{short}'
-            '@<project-id>.iam" is limited to 63 characters, so the project id may have at most <...>',
+            '@<project-id>.iam" is limited to <iam_limit> characters, so the project id may have at most '
+            "<...>",
             "none",
         )
         for env, short in (("dev", "dev"), ("staging", "stg"), ("prod", "prd"))

@@ -209,6 +209,18 @@ def test_template_error_leaves_destination_untouched(tmp_path: Path) -> None:
     assert not dest.exists()
 
 
+def test_template_with_a_missing_include_is_named_and_nothing_written(tmp_path: Path) -> None:
+    """A template whose copier.yml includes a part that is not there fails with exit 1, naming it."""
+    template = tmp_path / "broken"
+    (template / "template").mkdir(parents=True)
+    (template / "copier.yml").write_text("_subdirectory: template\n---\n- !include copier/questions.yml\n")
+    dest = tmp_path / "svc"
+    result = runner.invoke(app, ["new", str(dest), "--template", str(template), "--defaults"])
+    assert result.exit_code == 1, result.output
+    assert "!include copier/questions.yml matches no file" in result.output
+    assert not dest.exists()
+
+
 def test_bad_data_syntax_is_a_usage_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["new", str(tmp_path / "x"), "--data", "no-equals-sign"])
     assert result.exit_code == 2

@@ -21,7 +21,7 @@ import yaml
 from typer.testing import CliRunner
 
 from svcforge.cli import app
-from svcforge.questions import parse_config
+from svcforge.questions import parse_config, read_config
 from svcforge.releases import read_releases
 from tests.support.gitrepo import commit_all, generate, git, init_generated, template_repo
 from tests.support.render import ROOT
@@ -138,7 +138,7 @@ def test_a_plain_copier_render_updates_with_svcforge(served: tuple[Path, str], c
 
 def test_template_stays_safe_for_bots() -> None:
     """No tasks, migrations or Jinja extensions: Renovate and `copier update` run it without --trust."""
-    settings, _ = parse_config((ROOT / "copier.yml").read_text())
+    settings, _ = read_config(ROOT / "copier.yml")
     assert not {"tasks", "migrations", "jinja_extensions"} & set(settings)
 
 
@@ -150,7 +150,7 @@ def test_every_question_added_since_the_first_release_has_a_default() -> None:
     )
     assert shown.returncode == 0, f"the clone must hold v{first_version}'s commit: {shown.stderr}"
     _, before = parse_config(shown.stdout)
-    _, now = parse_config((ROOT / "copier.yml").read_text())
+    _, now = read_config(ROOT / "copier.yml")
     known = {q.name for q in before}
     added = [q for q in now if q.name not in known and not q.computed]
     assert [q.name for q in added if not q.has_default] == []

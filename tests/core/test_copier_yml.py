@@ -1,21 +1,33 @@
-"""copier.yml holds only what Copier knows, every question is documented, and the
-computed names fit AWS's limits for the longest allowed service name."""
+"""copier.yml holds only what Copier knows, every question is documented, its `!include`
+parts read as Copier reads them, and the computed names fit AWS's limits for the longest
+allowed service name."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+from copier._template import load_template_config
 
 from svcforge.errors import AnswerError
-from svcforge.questions import QUESTION_KEYS, ConfigError, load, parse_config, resolve
+from svcforge.questions import (
+    QUESTION_KEYS,
+    ConfigError,
+    by_name,
+    load,
+    load_documents,
+    parse_config,
+    read_config,
+    resolve,
+)
 from tests.support.render import ROOT, answers
 
 LONGEST = "a" + "b-c" * 7 + "dd"  # 24 characters: the validator's maximum
 
 
 def test_copier_yml_has_only_copier_keys() -> None:
-    settings, questions = parse_config((ROOT / "copier.yml").read_text())
+    settings, questions = read_config(ROOT / "copier.yml")
     assert settings["subdirectory"] == "template"
     for question in questions:
         assert set(question.raw) <= QUESTION_KEYS
@@ -34,6 +46,84 @@ def test_loader_rejects_unknown_keys(text: str, message: str) -> None:
         parse_config(text)
 
 
+def test_includes_read_as_copier_reads_them() -> None:
+    """svcforge and Copier see the same settings and questions, in the same order."""
+    path = ROOT / "copier.yml"
+    ours, _ = load_documents(path.read_text(), ROOT)
+    theirs = load_template_config(path)
+    assert ours == theirs
+    assert list(ours) == list(theirs)
+
+
+def test_copier_yml_is_an_index_of_its_parts() -> None:
+    """copier.yml holds settings and includes only; every part in copier/ is included once."""
+    text = (ROOT / "copier.yml").read_text()
+    included = re.findall(r"^- !include (\S+)$", text, flags=re.MULTILINE)
+    assert sorted(included) == sorted(str(p.relative_to(ROOT)) for p in (ROOT / "copier").glob("*.yml"))
+    assert len(set(included)) == len(included)
+    settings, questions = parse_config(text.split("\n---\n")[0])
+    assert settings and not questions
+
+
+def test_every_asked_question_has_a_section() -> None:
+    sections = [q.section for q in load() if not q.computed]
+    assert "" not in sections
+    # Each section is one run of questions: the wizard announces it once.
+    runs = [s for i, s in enumerate(sections) if i == 0 or sections[i - 1] != s]
+    assert runs == ["cloud", "service", "platform", "data stores", "runtime", "network"]
+
+
+def _template(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    return tmp_path / "copier.yml"
+
+
+def test_includes_globs_documents_and_sections(tmp_path: Path) -> None:
+    path = _template(
+        tmp_path,
+        {
+            "copier.yml": "_exclude: [a]\n---\n!include parts/*.yml\n---\n- !include more/last.yml\n",
+            "parts/one.yml": "# PROMPT: first ---\none:\n  type: str\n  default: x\n---\n_exclude: [b]\n",
+            "parts/two.yml": "# PROMPT: second ---\ntwo:\n  type: int\n  default: 2\n",
+            "more/last.yml": "# PROMPT: third ---\nthree: 3\n---\n!include parts/two.yml\n",
+        },
+    )
+    settings, questions = read_config(path)
+    assert {q.name: q.section for q in questions} == {"one": "first", "two": "second", "three": "third"}
+    assert sorted(settings["exclude"]) == ["a", "b"]
+    ours, _ = load_documents(path.read_text(), tmp_path)
+    assert ours == load_template_config(path)
+
+
+@pytest.mark.parametrize(
+    ("index", "message"),
+    [
+        ("!include copier/missing.yml\n", "!include copier/missing.yml matches no file"),
+        ("!include copier/*.yaml\n", "!include copier/*.yaml matches no file"),
+        ("!include /etc/passwd\n", "must be a path relative to"),
+        ("!include ../outside.yml\n", "outside the template"),
+        ("!include [a, b]\n", "takes a file name or glob pattern"),
+        ("- !include copier/bad.yml\n", "copier/bad.yml is not valid YAML"),
+        ("- !include copier/list.yml\n", "must be a mapping"),
+    ],
+)
+def test_a_broken_include_is_a_config_error(tmp_path: Path, index: str, message: str) -> None:
+    (tmp_path / "outside.yml").write_text("x: 1\n")
+    path = _template(
+        tmp_path / "t",
+        {"copier.yml": index, "copier/bad.yml": "a: [\n", "copier/list.yml": "- a\n- b\n"},
+    )
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        read_config(path)
+
+
+def test_include_without_a_template_directory_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="needs the template directory"):
+        parse_config("!include copier/cloud.yml\n")
+
+
 def test_every_question_has_help_and_a_rule() -> None:
     for question in load():
         if question.computed:
@@ -49,62 +139,25 @@ def test_longest_name_is_accepted_and_one_more_is_not() -> None:
         resolve(answers(service_name=LONGEST + "x"))
 
 
-LIMITS = {
-    "alb": 32,
-    "target_group": 32,
-    "db_identifier": 63,
-    "cache_replication_group": 40,
-    "execution_role": 64,
-    "task_role": 64,
-    "alb_security_group": 255,
-    "service_security_group": 255,
-    "db_security_group": 255,
-    "cache_security_group": 255,
-    "cluster": 255,
-    "service": 255,
-    "task_family": 255,
-    "log_group": 512,
-    "flow_log_group": 512,
-    "sns_topic": 256,
-    "dashboard": 255,
-    "db_parameter_group": 255,
-    "db_subnet_group": 255,
-    "cache_subnet_group": 255,
-    "kms_alias": 256,
-    "redis_auth_secret": 512,
-    # S3 bucket_prefix: AWS appends 26 characters to make a bucket name (at most 63).
-    "alb_logs_bucket_prefix": 37,
-    "waf_log_group": 512,
-    "waf_web_acl": 128,
-    "flow_log_role": 64,
-    "rds_monitoring_role": 64,
-    "db_final_snapshot": 255,
-    "cache_slow_log_group": 512,
-    "deployment_events_rule": 64,
-}
 # CloudFormation stack names.
 STACK_LIMIT = 128
 
 
 def test_every_derived_name_fits_its_aws_limit() -> None:
+    """The longest aws name in every environment, against copier/naming.yml's limits table."""
+    limits = by_name(load())["name_limits"].default["aws"]
     resolved = resolve(answers(service_name=LONGEST, environments=["dev", "staging", "prod"]))
     assert set(resolved["names"]) == {"dev", "staging", "prod"}
     for env, names in resolved["names"].items():
-        for key, limit in LIMITS.items():
-            assert len(names[key]) <= limit, f"{env}.{key} = {names[key]!r} exceeds {limit}"
+        for key, rule in limits.items():
+            assert len(names[key]) <= rule["max"], f"{env}.{key} = {names[key]!r} exceeds {rule['max']}"
+            assert re.fullmatch(rule.get("chars", ".+"), names[key]), f"{env}.{key} = {names[key]!r}"
         for alarm in names["alarms"].values():
             assert len(alarm) <= 255
         assert set(names["stacks"]) == {"network", "data", "service"}
         for stack in names["stacks"].values():
             assert len(stack) <= STACK_LIMIT
             assert re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*", stack), stack
-        # WAF only logs to groups named aws-waf-logs-*.
-        assert names["waf_log_group"].startswith("aws-waf-logs-")
-        assert re.fullmatch(r"[A-Za-z0-9_-]+", names["waf_web_acl"]), names["waf_web_acl"]
-        assert re.fullmatch(r"[a-z0-9][a-z0-9-]*", names["alb_logs_bucket_prefix"])
-        # Final DB snapshot ids: a letter first, no trailing or double hyphen.
-        assert re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", names["db_final_snapshot"])
-        assert re.fullmatch(r"[A-Za-z0-9._-]+", names["deployment_events_rule"])
         # ELB, RDS and ElastiCache names: letters, digits, hyphens; no leading/trailing/double hyphen.
         for key in ("alb", "target_group", "db_identifier", "cache_replication_group"):
             assert re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", names[key]), names[key]

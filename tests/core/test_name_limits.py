@@ -1,85 +1,28 @@
 """Every name copier.yml derives fits its cloud's limits for every service name the validators
-accept: the shortest, the longest, and every environment. The validator of service_name states
-each cloud's binding limit; these tests check the names themselves, so the two cannot drift."""
+accept: the shortest, the longest, and every environment. The limits are one table,
+copier/naming.yml's `name_limits`, which the validator of service_name reads too: the longest
+name each cloud accepts is derived from it here (through the validator), so the two cannot drift."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import pytest
 
 from svcforge.errors import AnswerError
-from svcforge.questions import resolve
+from svcforge.questions import by_name, load, resolve
 from tests.support.render import cloud_answers
 
 ALL_ENVS = ["dev", "staging", "prod"]
-# The longest service_name each cloud accepts (the validator's binding limit).
-LONGEST = {"aws": 24, "gcp": 25, "azure": 17}
-
-Rule = Callable[[str, dict[str, Any]], bool]
+CLOUDS = ["aws", "gcp", "azure"]
 
 
-def _pattern(regex: str, low: int, high: int) -> Rule:
-    compiled = re.compile(regex)
-    return lambda name, _names: low <= len(name) <= high and compiled.fullmatch(name) is not None
-
-
-LOWER_HYPHEN = r"[a-z]([-a-z0-9]*[a-z0-9])?"
-# Limits from each provider's documentation: (key in names[env], rule).
-LIMITS: dict[str, dict[str, Rule]] = {
-    "aws": {
-        "alb": _pattern(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?", 1, 32),
-        "target_group": _pattern(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?", 1, 32),
-        "cluster": _pattern(r"[A-Za-z0-9_-]+", 1, 255),
-        "db_identifier": _pattern(r"[a-z]([a-z0-9]|-(?!-))*[a-z0-9]", 1, 63),
-        "cache_replication_group": _pattern(r"[a-z]([a-z0-9]|-(?!-))*[a-z0-9]", 1, 40),
-        "execution_role": _pattern(r"[\w+=,.@-]+", 1, 64),
-        "task_role": _pattern(r"[\w+=,.@-]+", 1, 64),
-    },
-    "gcp": {
-        # Cloud Run service: 49 characters, lowercase, digits, hyphens.
-        "service": _pattern(LOWER_HYPHEN, 1, 49),
-        # Service account id: 6-30 characters.
-        "service_account": _pattern(LOWER_HYPHEN, 6, 30),
-        # Memorystore instance id: 1-40 characters.
-        "redis_instance": _pattern(LOWER_HYPHEN, 1, 40),
-        # Cloud SQL: "<project-id>:<instance-id>" at most 98 characters.
-        "sql_instance": lambda name, names: (
-            re.fullmatch(LOWER_HYPHEN, name) is not None and len(names["project"]) + 1 + len(name) <= 98
-        ),
-        "artifact_repository": _pattern(LOWER_HYPHEN, 1, 63),
-        "network": _pattern(LOWER_HYPHEN, 1, 63),
-        "db_password_secret": _pattern(r"[A-Za-z0-9_-]+", 1, 255),
-        "redis_auth_secret": _pattern(r"[A-Za-z0-9_-]+", 1, 255),
-        "project": _pattern(LOWER_HYPHEN, 6, 30),
-        # PostgreSQL role names: 63 characters (the IAM user is "<account>@<project>.iam").
-        "db_iam_user": _pattern(r"[a-z0-9-]+@[a-z0-9-]+\.iam", 1, 63),
-    },
-    "azure": {
-        # Key Vault: 3-24 letters, digits, hyphens; starts with a letter; no "--".
-        "key_vault": lambda name, _names: (
-            3 <= len(name) <= 24
-            and re.fullmatch(r"[a-zA-Z]([a-zA-Z0-9]|-(?!-))*[a-zA-Z0-9]", name) is not None
-        ),
-        # Container App: 2-32 lowercase letters, digits, hyphens; no "--".
-        "container_app": lambda name, _names: (
-            2 <= len(name) <= 32 and re.fullmatch(r"[a-z]([a-z0-9]|-(?!-))*[a-z0-9]", name) is not None
-        ),
-        "container_app_environment": _pattern(LOWER_HYPHEN, 2, 60),
-        # Container registry: 5-50 letters and digits.
-        "registry": _pattern(r"[a-zA-Z0-9]+", 5, 50),
-        "postgres_server": _pattern(LOWER_HYPHEN, 3, 63),
-        "redis": _pattern(r"[A-Za-z0-9]([A-Za-z0-9]|-(?!-))*", 1, 63),
-        "log_analytics": _pattern(r"[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]", 4, 63),
-        "resource_group": _pattern(r"[\w.()-]*[\w()-]", 1, 90),
-        "identity": _pattern(r"[A-Za-z0-9][A-Za-z0-9_-]*", 3, 128),
-        "action_group_short_name": _pattern(r".+", 1, 12),
-        "db_password_secret": _pattern(r"[0-9a-zA-Z-]+", 1, 127),
-        "redis_password_secret": _pattern(r"[0-9a-zA-Z-]+", 1, 127),
-    },
-}
+@cache
+def _table(name: str) -> dict[str, Any]:
+    table: dict[str, Any] = by_name(load())[name].default
+    return table
 
 
 def _names(cloud: str, service_name: str) -> dict[str, dict[str, Any]]:
@@ -88,33 +31,119 @@ def _names(cloud: str, service_name: str) -> dict[str, dict[str, Any]]:
     return names
 
 
+@cache
+def longest(cloud: str) -> int:
+    """The longest service_name the validator accepts on ``cloud`` (it reads the limits table)."""
+    question = by_name(load())["service_name"]
+    context = {"cloud": cloud, "name_limits": _table("name_limits"), "name_patterns": _table("name_patterns")}
+    accepted = 0
+    for length in range(3, 80):
+        try:
+            question.check("a" * length, context)
+        except ValueError:
+            return accepted
+        accepted = length
+    raise AssertionError(f"no length limit on {cloud}")
+
+
 def _service_names(cloud: str) -> list[str]:
-    longest = LONGEST[cloud]
-    return ["abc", "a" * longest, "ab-" * (longest // 3 - 1) + "abc"[: longest - 3 * (longest // 3 - 1)]]
+    most = longest(cloud)
+    return ["abc", "a" * most, "ab-" * (most // 3 - 1) + "abc"[: most - 3 * (most // 3 - 1)]]
 
 
-@pytest.mark.parametrize("cloud", sorted(LIMITS))
+def _problems(rule: dict[str, Any], name: str, names: dict[str, Any]) -> list[str]:
+    measured = rule.get("measure", "{name}").format(**{**names, "name": name})
+    found = []
+    if not rule.get("min", 1) <= len(measured) <= rule["max"]:
+        found.append(f"{len(measured)} characters, not {rule.get('min', 1)} to {rule['max']}")
+    if "chars" in rule and re.fullmatch(rule["chars"], name) is None:
+        found.append(f"does not match {rule['chars']}")
+    return found
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
 def test_every_derived_name_fits_its_cloud(cloud: str) -> None:
     problems = []
     for service_name in _service_names(cloud):
         for env, names in _names(cloud, service_name).items():
-            for key, fits in LIMITS[cloud].items():
-                if not fits(names[key], names):
-                    problems.append(f"{service_name!r} {env}: {key} = {names[key]!r}")
+            for key, rule in _table("name_limits")[cloud].items():
+                for problem in _problems(rule, names[key], names):
+                    problems.append(f"{service_name!r} {env}: {key} = {names[key]!r}: {problem}")
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("cloud", sorted(LIMITS))
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_every_limit_names_a_derived_name(cloud: str) -> None:
+    names = _names(cloud, "payments-api")["prod"]
+    assert set(_table("name_limits")[cloud]) <= set(names)
+    assert set(_table("name_patterns")[cloud]) == set(names)
+    stores = _table("name_stores")[cloud]
+    assert set(stores) == {"postgres", "redis", "shared"}
+    assert {key for keys in stores.values() for key in keys} <= set(names) - {"alarms"}
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_unused_names_are_those_of_the_unchosen_stores(cloud: str) -> None:
+    stores = _table("name_stores")[cloud]
+    for database, cache_choice, unused in [
+        ("postgres", "redis", []),
+        ("postgres", "none", stores["redis"]),
+        ("none", "redis", stores["postgres"]),
+        ("none", "none", stores["postgres"] + stores["redis"] + stores["shared"]),
+    ]:
+        answers = resolve(cloud_answers(cloud, database=database, cache=cache_choice, iac="terraform"))
+        assert answers["unused_names"] == unused
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
 def test_one_character_more_is_rejected_by_the_validator(cloud: str) -> None:
-    """LONGEST is the validator's limit: one more character is refused, naming the rule."""
+    """The longest accepted name plus one is refused, naming a binding limit of the table."""
     with pytest.raises(AnswerError) as caught:
-        _names(cloud, "a" * (LONGEST[cloud] + 1))
+        _names(cloud, "a" * (longest(cloud) + 1))
     assert caught.value.question == "service_name"
+    bindings = [rule["binding"] for rule in _table("name_limits")[cloud].values() if "binding" in rule]
+    assert any(f'{label} "' in str(caught.value) for label in bindings), caught.value
     assert "is limited to" in str(caught.value)
+
+
+def test_the_help_states_the_derived_limits() -> None:
+    """service_name's help says how long a name may be on each cloud: the table's numbers."""
+    help_text = by_name(load())["service_name"].help
+    aws, gcp, azure = (longest(cloud) for cloud in CLOUDS)
+    assert f"at most {aws} characters on aws, {gcp} on gcp and {azure} on azure" in help_text
+    assert (aws, gcp, azure) == (24, 25, 17)
 
 
 def test_names_of_each_cloud_differ_only_by_cloud() -> None:
     """Every cloud's names start from the same prefix, so one service reads alike everywhere."""
-    for cloud in LIMITS:
+    for cloud in CLOUDS:
         for env, names in _names(cloud, "payments-api").items():
             assert names["prefix"] == f"payments-api-{env}"
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_alarm_names_follow_the_patterns_and_the_stores(cloud: str) -> None:
+    groups = _table("name_patterns")[cloud]["alarms"]
+    for database, cache_choice in [("postgres", "redis"), ("none", "none"), ("postgres", "none")]:
+        answers = resolve(cloud_answers(cloud, database=database, cache=cache_choice, iac="terraform"))
+        for env, names in answers["names"].items():
+            expected = list(groups["always"])
+            expected += groups["postgres"] if database == "postgres" else []
+            expected += groups["redis"] if cache_choice == "redis" else []
+            assert list(names["alarms"]) == expected
+            assert all(
+                v == f"{answers['service_name']}-{env}-{k.replace('_', '-')}"
+                for k, v in names["alarms"].items()
+            )
+
+
+def test_gcp_project_validator_reads_the_iam_user_limit() -> None:
+    """A project id that makes the IAM user longer than the table's limit is refused, with the
+    largest length that fits."""
+    limit = _table("name_limits")["gcp"]["db_iam_user"]["max"]
+    service_name = "s" * 25
+    room = limit - len(f"{service_name}-prd@.iam")
+    fits = "p" + "x" * (room - 1)
+    resolve(cloud_answers("gcp", service_name=service_name, gcp_project_id_prod=fits))
+    with pytest.raises(AnswerError, match=f"may have at most {room}$"):
+        resolve(cloud_answers("gcp", service_name=service_name, gcp_project_id_prod=fits + "x"))

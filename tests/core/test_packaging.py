@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
+from svcforge.releases import TEMPLATE_PARTS
 from tests.support.render import ROOT
+
+
+def test_the_wheel_force_includes_every_template_part() -> None:
+    """pyproject.toml ships exactly the parts releases version (copier.yml, copier/, ...)."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    included = config["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    assert included == {part: f"svcforge/_template/{part}" for part in TEMPLATE_PARTS}
 
 
 def test_wheel_ships_template_and_renders_offline(tmp_path: Path) -> None:
@@ -18,13 +27,19 @@ def test_wheel_ships_template_and_renders_offline(tmp_path: Path) -> None:
         names = set(archive.namelist())
         archive.extractall(tmp_path / "site")
     assert "svcforge/_template/copier.yml" in names
-    assert any(n.startswith("svcforge/_template/template/") for n in names)
+    assert "svcforge/_template/copier/naming.yml" in names
     assert "svcforge/cli.py" in names
-    template_files = {str(p.relative_to(ROOT)) for p in (ROOT / "template").rglob("*") if p.is_file()}
-    shipped = {
-        n.removeprefix("svcforge/_template/") for n in names if n.startswith("svcforge/_template/template/")
-    }
-    assert template_files == shipped
+    for part in TEMPLATE_PARTS:
+        if (ROOT / part).is_file():
+            assert f"svcforge/_template/{part}" in names
+            continue
+        part_files = {str(p.relative_to(ROOT)) for p in (ROOT / part).rglob("*") if p.is_file()}
+        shipped = {
+            n.removeprefix("svcforge/_template/")
+            for n in names
+            if n.startswith(f"svcforge/_template/{part}/")
+        }
+        assert part_files == shipped, part
 
     # Run the unpacked wheel (not the checkout) with no network: the template must come from it.
     dest = tmp_path / "rendered"

@@ -22,8 +22,10 @@ from typer.testing import CliRunner
 from svcforge import updater
 from svcforge.cli import app
 from svcforge.errors import EXIT_CONFLICTS, EXIT_NOT_UPDATABLE, EXIT_SOURCE, EXIT_USAGE
+from svcforge.releases import read_releases
 from tests.support import tinytemplate
-from tests.support.gitrepo import commit_all, generate, git, template_repo
+from tests.support.gitrepo import commit_all, generate, git, init_generated, template_repo
+from tests.support.render import ROOT
 
 runner = CliRunner()
 
@@ -615,3 +617,34 @@ def test_real_template_update_applies_the_change_and_keeps_an_edit(real_copy: Pa
     assert set(report(result)["changed"]) == {".copier-answers.yml", "catalog-info.yaml", "docs/runbook.md"}
     assert "reviewed for template v2" in (real_copy / "docs" / "runbook.md").read_text()
     assert "owned by the payments team" in (real_copy / "README.md").read_text()
+
+
+# --- the first release (one copier.yml) updates to this checkout (copier/ parts) -------------
+
+
+def test_a_render_of_the_first_release_updates_to_this_checkout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """v0.1.0 held every question in copier.yml; this checkout includes them from copier/. Both
+    versions' questions load (the old one from the checkout's history), and the update applies."""
+    first_version, first_commit = next(iter(read_releases(ROOT).items()))
+    assert "copier.yml" in git(ROOT, "ls-tree", "--name-only", first_commit).split()
+    assert "copier" not in git(ROOT, "ls-tree", "--name-only", first_commit).split()
+    monkeypatch.setenv("SVCFORGE_CACHE_DIR", str(tmp_path / "cache"))
+    old_answers = tmp_path / "answers.yml"
+    old_answers.write_text(git(ROOT, "show", f"{first_commit}:example-answers.yml"))
+    repo = tmp_path / "svc"
+    args = ["new", str(repo), "--vcs-ref", f"v{first_version}", "--data-file", str(old_answers), "--defaults"]
+    created = runner.invoke(app, args)
+    assert created.exit_code == 0, created.output
+    init_generated(repo)
+
+    result = update(repo, "--json")
+
+    assert result.exit_code == 0, result.output
+    data = report(result)
+    assert data["from"] == f"v{first_version}" and data["to"] != data["from"]
+    assert data["conflicts"] == []
+    answers = yaml.safe_load((repo / ".copier-answers.yml").read_text())
+    assert answers["_commit"] == data["to"]
+    assert "lifecycle" in answers  # a question v0.1.0 did not ask, answered by its default

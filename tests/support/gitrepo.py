@@ -6,9 +6,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from svcforge.releases import TEMPLATE_PARTS
 from tests.support.render import ROOT
 
-TEMPLATE_PARTS = ("copier.yml", "template", "includes")
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "svcforge tests",
     "GIT_AUTHOR_EMAIL": "tests@example.org",

@@ -388,9 +388,6 @@ def yaml_load(text: str) -> Any:
 
 
 def _copier_default(key: str) -> str:
-    import yaml
+    from svcforge.questions import by_name, load
 
-    from tests.support.render import ROOT
-
-    spec: dict[str, Any] = yaml.safe_load((ROOT / "copier.yml").read_text())
-    return str(spec[key]["default"])
+    return str(by_name(load())[key].default)

@@ -79,13 +79,17 @@ def section_title(section: str) -> str:
 
 def build(questions: Iterable[Question]) -> Form:
     """The form of ``questions`` (computed values are never asked)."""
+    questions = list(questions)
     asked = [q for q in questions if not q.computed]
+    # Tables copier.yml computes from no answer (name limits...): a rule that reads them
+    # compares with no other answer.
+    constants = frozenset(q.name for q in questions if q.computed and not _is_jinja(q.default))
     index = {q.name: q for q in asked}
     form = Form(pages=[], fields=[q.name for q in asked])
     # controller -> repr(controller value) -> the questions asked for that value
     controllers: dict[str, dict[str, list[Question]]] = {}
     for question in asked:
-        form.rules += rules_of(question)
+        form.rules += rules_of(question, constants)
         if question.has_default and _is_jinja(question.default):
             form.computed_defaults.append(ComputedDefault(question.name, str(question.default)))
         found = _condition(question, index, asked)

@@ -109,8 +109,12 @@ def parser() -> Environment:
     return Environment()
 
 
-def rules_of(question: Question) -> list[Rule]:
-    """Every rule of ``question``: its type, choices, choice validators and validator."""
+def rules_of(question: Question, constants: frozenset[str] = frozenset()) -> list[Rule]:
+    """Every rule of ``question``: its type, choices, choice validators and validator.
+
+    ``constants``: computed values that depend on no answer (data tables); reading them is not
+    comparing with another answer.
+    """
     base = json_type(question)
     found: list[Rule] = []
     if base in TYPE_MESSAGES:
@@ -127,9 +131,11 @@ def rules_of(question: Question) -> list[Rule]:
                     nodes.Name(question.name, "load"),
                     [nodes.Operand("eq", nodes.Const(question.cast(choice.value)))],
                 )
-                found += _template_rules(question, base, choice.validator, f"choice {choice.value}", picked)
+                found += _template_rules(
+                    question, base, choice.validator, f"choice {choice.value}", picked, constants
+                )
     if question.validator:
-        found += _template_rules(question, base, question.validator, "validator", None)
+        found += _template_rules(question, base, question.validator, "validator", None, constants)
     return found
 
 
@@ -142,7 +148,12 @@ def _fixed(question: Question, message: str, origin: str, schema: dict[str, Any]
 
 
 def _template_rules(
-    question: Question, base: str, source: str, origin: str, guard: nodes.Expr | None
+    question: Question,
+    base: str,
+    source: str,
+    origin: str,
+    guard: nodes.Expr | None,
+    constants: frozenset[str] = frozenset(),
 ) -> list[Rule]:
     tree = parser().parse(source)
     scope = _Scope.of(tree)
@@ -152,7 +163,7 @@ def _template_rules(
     for message, conds in _messages(tree.body, outer):
         translator = _Translator(question.name, base, scope)
         formula, exact = translator.condition(conds)
-        deps = sorted(translator.foreign | (free if translator.used_opaque else set()))
+        deps = sorted((translator.foreign | (free if translator.used_opaque else set())) - constants)
         coverage = FULL if exact else NONE if formula == FALSE else PARTIAL
         schema = None if formula == FALSE else to_schema(negate(formula, base))
         rules.append(
