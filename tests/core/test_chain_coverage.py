@@ -1,0 +1,280 @@
+"""Every if-chain on the cloud or the language names each choice and fails the render on any other.
+
+A chain such as `{% if on_aws %}…{% elif on_gcp %}…{% else %}…{% endif %}` silently gives a fourth
+cloud the Azure code. So every chain (`{% if %}` with `elif`/`else`, and `a if b else c`) whose tests
+read a choice question must name each of its choices and end in `{% else %}{{ unknown('cloud',
+cloud) }}` (includes/choice.jinja), which fails the render. A lone `{% if on_aws %}` (no elif, no
+else) is code for the values it names only and stays allowed; a negated test (`not on_aws`,
+`cloud != 'aws'`) is a hidden else and is not. Adding a choice to copier.yml makes this test list
+every chain that lacks it, with its file and line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, nodes
+from jinja2.exceptions import FilterArgumentError
+from jinja2.sandbox import SandboxedEnvironment
+
+from svcforge.questions import by_name, load
+from tests.support.render import ROOT
+
+# The choice questions whose chains must be complete.
+QUESTIONS = ("cloud", "language")
+# Parsing only: the filters Copier adds need no registration to parse, its `yield` tag is unused.
+PARSER = Environment(keep_trailing_newline=True)
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A choice question and the computed flags that stand for its values (`on_aws` for aws)."""
+
+    question: str
+    values: tuple[str, ...]
+    flags: dict[str, str] = field(default_factory=dict)
+
+
+def dimensions() -> tuple[Dimension, ...]:
+    """The choice questions of copier.yml, with their values and flags."""
+    questions = by_name(load(ROOT / "copier.yml"))
+    found = []
+    for name in QUESTIONS:
+        values = tuple(str(choice.value) for choice in questions[name].choices)
+        flags = {f"on_{value}": value for value in values if f"on_{value}" in questions}
+        found.append(Dimension(name, values, flags))
+    return tuple(found)
+
+
+@dataclass
+class Reading:
+    """What the tests of one chain say about one dimension."""
+
+    named: set[str] = field(default_factory=set)
+    negated: bool = False
+    opaque: bool = False
+
+    @classmethod
+    def of(cls, test: nodes.Node, dim: Dimension) -> Reading:
+        reading = cls()
+        _read(test, dim, reading)
+        return reading
+
+    @property
+    def touched(self) -> bool:
+        return bool(self.named) or self.negated or self.opaque
+
+
+def _read(test: nodes.Node, dim: Dimension, reading: Reading, negated: bool = False) -> None:
+    """Collect the values ``test`` names for ``dim``, and whether it negates or hides them."""
+    if isinstance(test, nodes.Not):
+        _read(test.node, dim, reading, not negated)
+        return
+    if isinstance(test, nodes.Name) and test.name in dim.flags:
+        reading.named.add(dim.flags[test.name])
+        reading.negated |= negated
+        return
+    if isinstance(test, nodes.Compare) and len(test.ops) == 1:
+        left, op, right = test.expr, test.ops[0].op, test.ops[0].expr
+        if isinstance(right, nodes.Name) and right.name == dim.question and op in ("eq", "ne"):
+            left, right = right, left
+        if isinstance(left, nodes.Name) and left.name == dim.question:
+            consts = right.items if isinstance(right, nodes.List | nodes.Tuple) else [right]
+            if all(isinstance(c, nodes.Const) for c in consts) and op in ("eq", "ne", "in", "notin"):
+                reading.named.update(str(c.value) for c in consts if isinstance(c, nodes.Const))
+                reading.negated |= negated != (op in ("ne", "notin"))
+                return
+    if isinstance(test, nodes.Name) and test.name == dim.question:
+        reading.opaque = True
+        return
+    for child in test.iter_child_nodes():
+        _read(child, dim, reading, negated)
+
+
+def _fails_on(body: nodes.Node | list[nodes.Node] | None, question: str) -> bool:
+    """Whether ``body`` is only `unknown('<question>', <question>)` (whitespace aside)."""
+    if body is None:
+        return False
+    items = body if isinstance(body, list) else [body]
+    calls = []
+    for item in items:
+        parts = item.nodes if isinstance(item, nodes.Output) else [item]
+        for part in parts:
+            if isinstance(part, nodes.TemplateData) and not part.data.strip():
+                continue
+            calls.append(part)
+    if len(calls) != 1 or not isinstance(calls[0], nodes.Call):
+        return False
+    call = calls[0]
+    callee = call.node.name if isinstance(call.node, nodes.Name) else getattr(call.node, "attr", "")
+    return (
+        callee == "unknown"
+        and len(call.args) == 2
+        and isinstance(call.args[0], nodes.Const)
+        and call.args[0].value == question
+        and isinstance(call.args[1], nodes.Name)
+        and call.args[1].name == question
+    )
+
+
+@dataclass(frozen=True)
+class Chain:
+    """One if-chain: its tests in order and what follows its last `else` (None without one)."""
+
+    line: int
+    tests: tuple[nodes.Node, ...]
+    otherwise: nodes.Node | list[nodes.Node] | None
+
+
+def chains(tree: nodes.Template) -> Iterator[Chain]:
+    """Every `{% if %}` chain and every `a if b else c` chain (nested `else … if` flattened)."""
+    for node in tree.find_all(nodes.If):
+        tests = (node.test, *(branch.test for branch in node.elif_))
+        yield Chain(node.lineno, tests, node.else_ or None)
+    continued = set()
+    for expr in tree.find_all(nodes.CondExpr):
+        if id(expr) in continued:
+            continue
+        tests = [expr.test]
+        tail = expr.expr2
+        while isinstance(tail, nodes.CondExpr):
+            continued.add(id(tail))
+            tests.append(tail.test)
+            tail = tail.expr2
+        yield Chain(expr.lineno, tuple(tests), tail)
+
+
+def problems(source: str, where: str, dims: tuple[Dimension, ...]) -> list[str]:
+    """What is wrong with the chains of one template, each as `<where>:<line>: …`."""
+    found = []
+    for chain in chains(PARSER.parse(source)):
+        for dim in dims:
+            found += [
+                f"{where}:{chain.line}: chain on {dim.question} {p}" for p in _chain_problems(chain, dim)
+            ]
+    return found
+
+
+def _chain_problems(chain: Chain, dim: Dimension) -> list[str]:
+    readings = [Reading.of(test, dim) for test in chain.tests]
+    if not any(reading.touched for reading in readings):
+        return []
+    found = []
+    if any(reading.negated for reading in readings):
+        found.append("negates a choice (a hidden else): name the choices it means")
+    if any(reading.opaque for reading in readings):
+        found.append(f"reads {dim.question} in a way this test cannot check")
+    first = next(number for number, reading in enumerate(readings) if reading.touched)
+    blind = [number + 1 for number, reading in enumerate(readings) if number > first and not reading.touched]
+    if blind:
+        found.append(
+            f"has a branch (number {blind[0]}) that ignores {dim.question} after one that reads it:"
+            " an else for the other choices"
+        )
+    if len(chain.tests) == 1 and chain.otherwise is None:
+        return found  # code for the values it names only
+    named = set().union(*(reading.named for reading in readings))
+    missing = [value for value in dim.values if value not in named]
+    if missing:
+        found.append(f"has no branch for {', '.join(missing)}")
+    if not _fails_on(chain.otherwise, dim.question):
+        bare = "ends in a bare else" if chain.otherwise is not None else "has no final else"
+        found.append(f"{bare}: end it with {{% else %}}{{{{ unknown('{dim.question}', {dim.question}) }}}}")
+    return found
+
+
+def templates() -> Iterator[tuple[str, str]]:
+    """(where, Jinja source) of every template, include and templated file name."""
+    files = sorted((ROOT / "template").rglob("*")) + sorted((ROOT / "includes").rglob("*.jinja"))
+    for path in files:
+        rel = path.relative_to(ROOT)
+        for part in rel.parts:
+            if "{%" in part or "{{" in part:
+                yield f"{rel} (file name part {part!r})", part
+        if path.is_file() and path.suffix == ".jinja":
+            yield str(rel), path.read_text()
+
+
+def test_dimensions_come_from_copier_yml() -> None:
+    dims = {dim.question: dim for dim in dimensions()}
+    assert dims["cloud"].values == ("aws", "gcp", "azure")
+    assert dims["language"].values == ("python", "typescript", "rust")
+    # Each cloud has its flag, computed from the answer (what the chains test).
+    questions = by_name(load(ROOT / "copier.yml"))
+    for value in dims["cloud"].values:
+        flag = questions[f"on_{value}"]
+        assert flag.computed
+        assert flag.default == f"{{{{ cloud == '{value}' }}}}"
+
+
+def test_every_chain_on_a_choice_names_each_choice_and_fails_on_others() -> None:
+    dims = dimensions()
+    found = [problem for where, source in templates() for problem in problems(source, where, dims)]
+    assert not found, "\n".join(found)
+
+
+def test_the_scan_covers_templates_includes_and_file_names() -> None:
+    wheres = [where for where, _ in templates()]
+    assert "template/scripts/smoke-test.sh.jinja" in wheres
+    assert any(where.startswith("includes/runbook/") for where in wheres)
+    assert any("file name part" in where for where in wheres)
+
+
+DIMS = (Dimension("cloud", ("aws", "gcp", "azure"), {"on_aws": "aws", "on_gcp": "gcp", "on_azure": "azure"}),)
+FAIL = "{% else %}{{ unknown('cloud', cloud) }}{% endif %}"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("{% if on_aws %}a{% elif on_gcp %}g{% else %}z{% endif %}", ["no branch for azure", "bare else"]),
+        ("{% if on_aws %}a{% elif on_gcp %}g{% endif %}", ["no branch for azure", "has no final else"]),
+        ("{% if on_aws %}a{% elif on_gcp %}g" + FAIL, ["no branch for azure"]),
+        ("{% if not on_aws %}x{% endif %}", ["negates a choice"]),
+        ("{% if cloud != 'aws' %}x{% endif %}", ["negates a choice"]),
+        ("{% if cloud not in ['aws'] %}x{% endif %}", ["negates a choice"]),
+        ("{% if names[cloud] %}x{% endif %}", ["cannot check"]),
+        ("{{ 'a' if on_aws else 'b' }}", ["has no branch for gcp, azure", "ends in a bare else"]),
+        ("{{ 'a' if on_aws else 'g' if cloud == 'gcp' else 'z' }}", ["no branch for azure", "bare else"]),
+        (
+            "{% if on_aws %}a{% elif on_gcp or on_azure %}o"
+            "{% else %}{{ unknown('language', language) }}{% endif %}",
+            ["bare else"],
+        ),
+        (
+            "{% if on_aws and use_x %}a{% elif use_x %}o{% endif %}",
+            ["ignores cloud", "no branch for gcp, azure", "no final else"],
+        ),
+        ("{% if on_aws %}{% if use_x %}x{% else %}y{% endif %}{% endif %}", []),
+        ("{% if on_aws and use_x %}a{% endif %}", []),
+        ("{% if use_x %}x{% elif on_aws %}a{% elif on_gcp or on_azure %}o" + FAIL, []),
+        ("{% if cloud in ['aws', 'gcp'] %}a{% elif 'azure' == cloud %}z" + FAIL, []),
+        ("{{ 'a' if on_aws else 'o' if on_gcp or on_azure else unknown('cloud', cloud) }}", []),
+    ],
+)
+def test_the_scan_finds_each_kind_of_incomplete_chain(source: str, expected: list[str]) -> None:
+    found = problems(source, "t.jinja", DIMS)
+    assert len(found) == len(expected), found
+    for problem, words in zip(found, expected, strict=True):
+        assert problem.startswith("t.jinja:1: chain on cloud ")
+        assert words in problem
+
+
+def _copier_like_env() -> SandboxedEnvironment:
+    # What Copier renders with: its default Ansible filters, strict undefined, the repository root.
+    return SandboxedEnvironment(
+        loader=FileSystemLoader(ROOT),
+        extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def test_an_unknown_choice_fails_the_render_with_a_clear_message() -> None:
+    source = "{% from 'includes/choice.jinja' import unknown %}x{% if on_aws %}a" + FAIL
+    template = _copier_like_env().from_string(source)
+    assert template.render(cloud="aws", on_aws=True) == "xa"
+    with pytest.raises(FilterArgumentError, match="cloud 'ibm' has no branch in this if-chain"):
+        template.render(cloud="ibm", on_aws=False)
