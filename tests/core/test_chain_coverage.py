@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, nodes
@@ -278,3 +279,40 @@ def test_an_unknown_choice_fails_the_render_with_a_clear_message() -> None:
     assert template.render(cloud="aws", on_aws=True) == "xa"
     with pytest.raises(FilterArgumentError, match="cloud 'ibm' has no branch in this if-chain"):
         template.render(cloud="ibm", on_aws=False)
+
+
+CLOUD_MODULES = ROOT / "includes" / "cloud"
+
+
+def _macros(path: Path) -> dict[str, list[str]]:
+    """Macro name -> argument names, of a Jinja module."""
+    tree = PARSER.parse(path.read_text())
+    return {macro.name: [arg.name for arg in macro.args] for macro in tree.find_all(nodes.Macro)}
+
+
+def test_each_cloud_has_a_module_with_the_same_macros() -> None:
+    clouds = next(dim for dim in dimensions() if dim.question == "cloud").values
+    assert sorted(path.stem for path in CLOUD_MODULES.glob("*.jinja")) == sorted(clouds)
+    modules = {cloud: _macros(CLOUD_MODULES / f"{cloud}.jinja") for cloud in clouds}
+    every = set().union(*modules.values())
+    for cloud, macros in modules.items():
+        assert not every - set(macros), f"includes/cloud/{cloud}.jinja lacks {sorted(every - set(macros))}"
+        for name, args in macros.items():
+            assert args == modules[clouds[0]][name], f"{cloud}.jinja: {name}({', '.join(args)})"
+
+
+def test_skeletons_call_only_what_the_cloud_modules_export() -> None:
+    exported = set(_macros(CLOUD_MODULES / "aws.jinja"))
+    importers = 0
+    for where, source in templates():
+        tree = PARSER.parse(source)
+        aliases = {
+            node.target
+            for node in tree.find_all(nodes.Import)
+            if "includes/cloud/" in "".join(str(c.value) for c in node.template.find_all(nodes.Const))
+        }
+        importers += bool(aliases)
+        for node in tree.find_all(nodes.Getattr):
+            if isinstance(node.node, nodes.Name) and node.node.name in aliases:
+                assert node.attr in exported, f"{where}:{node.lineno}: no cloud module exports {node.attr}"
+    assert importers >= 1
