@@ -285,9 +285,12 @@ CLOUD_MODULES = ROOT / "includes" / "cloud"
 
 
 def _macros(path: Path) -> dict[str, list[str]]:
-    """Macro name -> argument names, of a Jinja module."""
+    """Exported macro name -> argument names, of a Jinja module (`_name` is private to it)."""
     tree = PARSER.parse(path.read_text())
-    return {macro.name: [arg.name for arg in macro.args] for macro in tree.find_all(nodes.Macro)}
+    macros = tree.find_all(nodes.Macro)
+    return {
+        macro.name: [arg.name for arg in macro.args] for macro in macros if not macro.name.startswith("_")
+    }
 
 
 def test_each_cloud_has_a_module_with_the_same_macros() -> None:
