@@ -2,10 +2,12 @@
 
 A chain such as `{% if on_aws %}…{% elif on_gcp %}…{% else %}…{% endif %}` silently gives a fourth
 cloud the Azure code. So every chain (`{% if %}` with `elif`/`else`, and `a if b else c`) whose tests
-read a choice question must name each of its choices and end in `{% else %}{{ unknown('cloud',
+read a choice question must name each of its choices that can reach it (inside
+`{% if on_gcp or on_azure %}`, those two; below a file name `{% if on_aws %}…`, aws) and end in `{% else %}{{ unknown('cloud',
 cloud) }}` (includes/choice.jinja), which fails the render. A lone `{% if on_aws %}` (no elif, no
 else) is code for the values it names only and stays allowed; a negated test (`not on_aws`,
-`cloud != 'aws'`) is a hidden else and is not. Adding a choice to copier.yml makes this test list
+`cloud != 'aws'`) is a hidden else and is not, and naming a choice that cannot reach a chain is
+dead code. Adding a choice to copier.yml makes this test list
 every chain that lacks it, with its file and line.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, nodes
@@ -120,37 +123,71 @@ def _fails_on(body: nodes.Node | list[nodes.Node] | None, question: str) -> bool
     )
 
 
+def can_hold(test: nodes.Node, dim: Dimension) -> frozenset[str]:
+    """The values of ``dim`` for which ``test`` can be true, whatever the other names hold."""
+    every = frozenset(dim.values)
+    if isinstance(test, nodes.And):
+        return can_hold(test.left, dim) & can_hold(test.right, dim)
+    if isinstance(test, nodes.Or):
+        return can_hold(test.left, dim) | can_hold(test.right, dim)
+    if isinstance(test, nodes.Not):
+        inner = Reading.of(test.node, dim)
+        atom = isinstance(test.node, nodes.Name | nodes.Compare)
+        return every - can_hold(test.node, dim) if atom and inner.named else every
+    reading = Reading.of(test, dim)
+    if not reading.named or reading.opaque:
+        return every
+    return every - frozenset(reading.named) if reading.negated else frozenset(reading.named)
+
+
+Reach = dict[str, frozenset[str]]
+
+
 @dataclass(frozen=True)
 class Chain:
-    """One if-chain: its tests in order and what follows its last `else` (None without one)."""
+    """One if-chain: its tests in order, what follows its last `else` (None without one), and
+    the values of each question that can reach it (its enclosing branches allow only those)."""
 
     line: int
     tests: tuple[nodes.Node, ...]
     otherwise: nodes.Node | list[nodes.Node] | None
+    reach: Reach
 
 
-def chains(tree: nodes.Template) -> Iterator[Chain]:
+def chains(node: nodes.Node, dims: tuple[Dimension, ...], reach: Reach) -> Iterator[Chain]:
     """Every `{% if %}` chain and every `a if b else c` chain (nested `else … if` flattened)."""
-    for node in tree.find_all(nodes.If):
-        tests = (node.test, *(branch.test for branch in node.elif_))
-        yield Chain(node.lineno, tests, node.else_ or None)
-    continued = set()
-    for expr in tree.find_all(nodes.CondExpr):
-        if id(expr) in continued:
-            continue
-        tests = [expr.test]
-        tail = expr.expr2
-        while isinstance(tail, nodes.CondExpr):
-            continued.add(id(tail))
-            tests.append(tail.test)
-            tail = tail.expr2
-        yield Chain(expr.lineno, tuple(tests), tail)
+
+    def narrowed(test: nodes.Node) -> Reach:
+        return {dim.question: reach[dim.question] & can_hold(test, dim) for dim in dims}
+
+    if isinstance(node, nodes.If | nodes.CondExpr):
+        links: list[tuple[nodes.Node, list[nodes.Node]]] = []
+        if isinstance(node, nodes.If):
+            links = [(node.test, node.body), *((branch.test, branch.body) for branch in node.elif_)]
+            otherwise: Any = node.else_ or None
+        else:
+            tail: Any = node
+            while isinstance(tail, nodes.CondExpr):
+                links.append((tail.test, [tail.expr1]))
+                tail = tail.expr2
+            otherwise = tail
+        yield Chain(node.lineno, tuple(test for test, _ in links), otherwise, reach)
+        for test, body in links:
+            yield from chains(test, dims, reach)
+            for child in body:
+                yield from chains(child, dims, narrowed(test))
+        for child in otherwise if isinstance(otherwise, list) else [otherwise] if otherwise else []:
+            yield from chains(child, dims, reach)
+        return
+    for child in node.iter_child_nodes():
+        yield from chains(child, dims, reach)
 
 
-def problems(source: str, where: str, dims: tuple[Dimension, ...]) -> list[str]:
+def problems(source: str, where: str, dims: tuple[Dimension, ...], reach: Reach | None = None) -> list[str]:
     """What is wrong with the chains of one template, each as `<where>:<line>: …`."""
+    reach = reach or {dim.question: frozenset(dim.values) for dim in dims}
     found = []
-    for chain in chains(PARSER.parse(source)):
+    for chain in chains(PARSER.parse(source), dims, reach):
         for dim in dims:
             found += [
                 f"{where}:{chain.line}: chain on {dim.question} {p}" for p in _chain_problems(chain, dim)
@@ -160,7 +197,8 @@ def problems(source: str, where: str, dims: tuple[Dimension, ...]) -> list[str]:
 
 def _chain_problems(chain: Chain, dim: Dimension) -> list[str]:
     readings = [Reading.of(test, dim) for test in chain.tests]
-    if not any(reading.touched for reading in readings):
+    reach = chain.reach[dim.question]
+    if not any(reading.touched for reading in readings) or not reach:
         return []
     found = []
     if any(reading.negated for reading in readings):
@@ -174,10 +212,16 @@ def _chain_problems(chain: Chain, dim: Dimension) -> list[str]:
             f"has a branch (number {blind[0]}) that ignores {dim.question} after one that reads it:"
             " an else for the other choices"
         )
+    named = set().union(*(reading.named for reading in readings))
+    dead = [value for value in dim.values if value in named and value not in reach]
+    if dead:
+        allowed = ", ".join(value for value in dim.values if value in reach)
+        found.append(
+            f"names {', '.join(dead)}, which never reach it (the enclosing branches allow {allowed})"
+        )
     if len(chain.tests) == 1 and chain.otherwise is None:
         return found  # code for the values it names only
-    named = set().union(*(reading.named for reading in readings))
-    missing = [value for value in dim.values if value not in named]
+    missing = [value for value in dim.values if value in reach and value not in named]
     if missing:
         found.append(f"has no branch for {', '.join(missing)}")
     if not _fails_on(chain.otherwise, dim.question):
@@ -186,16 +230,25 @@ def _chain_problems(chain: Chain, dim: Dimension) -> list[str]:
     return found
 
 
-def templates() -> Iterator[tuple[str, str]]:
-    """(where, Jinja source) of every template, include and templated file name."""
+def templates(dims: tuple[Dimension, ...]) -> Iterator[tuple[str, str, Reach]]:
+    """(where, Jinja source, the values that reach it) of every template, include and templated
+    file-name part; a file below `{% if on_aws %}…{% endif %}` is reached by aws only."""
     files = sorted((ROOT / "template").rglob("*")) + sorted((ROOT / "includes").rglob("*.jinja"))
+    seen = set()
     for path in files:
         rel = path.relative_to(ROOT)
-        for part in rel.parts:
-            if "{%" in part or "{{" in part:
-                yield f"{rel} (file name part {part!r})", part
+        reach = {dim.question: frozenset(dim.values) for dim in dims}
+        for depth, part in enumerate(rel.parts):
+            if "{%" not in part and "{{" not in part:
+                continue
+            if rel.parts[: depth + 1] not in seen:
+                seen.add(rel.parts[: depth + 1])
+                yield f"{Path(*rel.parts[: depth + 1])} (file name)", part, reach
+            for node in PARSER.parse(part).body:
+                if isinstance(node, nodes.If) and not node.elif_ and not node.else_:
+                    reach = {dim.question: reach[dim.question] & can_hold(node.test, dim) for dim in dims}
         if path.is_file() and path.suffix == ".jinja":
-            yield str(rel), path.read_text()
+            yield str(rel), path.read_text(), reach
 
 
 def test_dimensions_come_from_copier_yml() -> None:
@@ -212,15 +265,24 @@ def test_dimensions_come_from_copier_yml() -> None:
 
 def test_every_chain_on_a_choice_names_each_choice_and_fails_on_others() -> None:
     dims = dimensions()
-    found = [problem for where, source in templates() for problem in problems(source, where, dims)]
+    found = [
+        problem
+        for where, source, reach in templates(dims)
+        for problem in problems(source, where, dims, reach)
+    ]
     assert not found, "\n".join(found)
 
 
 def test_the_scan_covers_templates_includes_and_file_names() -> None:
-    wheres = [where for where, _ in templates()]
+    wheres = [where for where, _, _ in templates(dimensions())]
     assert "template/scripts/smoke-test.sh.jinja" in wheres
     assert any(where.startswith("includes/runbook/") for where in wheres)
-    assert any("file name part" in where for where in wheres)
+    assert any(where.endswith("(file name)") for where in wheres)
+    # A file below `{% if on_aws %}…{% endif %}` is reached by aws alone.
+    reach = {where: reach for where, _, reach in templates(dimensions())}
+    aws_only = [where for where in reach if where.endswith("{% if on_aws %}secrets_aws.py{% endif %}.jinja")]
+    assert aws_only
+    assert reach[aws_only[0]] == {"cloud": {"aws"}, "language": {"python"}}
 
 
 DIMS = (Dimension("cloud", ("aws", "gcp", "azure"), {"on_aws": "aws", "on_gcp": "gcp", "on_azure": "azure"}),)
@@ -253,6 +315,15 @@ FAIL = "{% else %}{{ unknown('cloud', cloud) }}{% endif %}"
         ("{% if use_x %}x{% elif on_aws %}a{% elif on_gcp or on_azure %}o" + FAIL, []),
         ("{% if cloud in ['aws', 'gcp'] %}a{% elif 'azure' == cloud %}z" + FAIL, []),
         ("{{ 'a' if on_aws else 'o' if on_gcp or on_azure else unknown('cloud', cloud) }}", []),
+        # Inside a branch only gcp and azure reach, a chain names those two only.
+        ("{% if on_gcp or on_azure %}{% if on_gcp %}g{% elif on_azure %}z" + FAIL + "{% endif %}", []),
+        (
+            "{% if on_gcp or on_azure %}{% if on_gcp %}g{% elif on_aws or on_azure %}z"
+            + FAIL
+            + "{% endif %}",
+            ["names aws, which never reach it (the enclosing branches allow gcp, azure)"],
+        ),
+        ("{% if on_aws and use_x %}{{ 'a' if on_aws else 'b' }}{% endif %}", ["bare else"]),
     ],
 )
 def test_the_scan_finds_each_kind_of_incomplete_chain(source: str, expected: list[str]) -> None:
@@ -307,7 +378,7 @@ def test_each_cloud_has_a_module_with_the_same_macros() -> None:
 def test_skeletons_call_only_what_the_cloud_modules_export() -> None:
     exported = set(_macros(CLOUD_MODULES / "aws.jinja"))
     importers = 0
-    for where, source in templates():
+    for where, source, _ in templates(dimensions()):
         tree = PARSER.parse(source)
         aliases = {
             node.target
