@@ -1,14 +1,14 @@
 """Every if-chain on the cloud or the language names each choice and fails the render on any other.
 
 A chain such as `{% if on_aws %}…{% elif on_gcp %}…{% else %}…{% endif %}` silently gives a fourth
-cloud the Azure code. So every chain (`{% if %}` with `elif`/`else`, and `a if b else c`) whose tests
-read a choice question must name each of its choices that can reach it (inside
-`{% if on_gcp or on_azure %}`, those two; below a file name `{% if on_aws %}…`, aws) and end in `{% else %}{{ unknown('cloud',
-cloud) }}` (includes/choice.jinja), which fails the render. A lone `{% if on_aws %}` (no elif, no
-else) is code for the values it names only and stays allowed; a negated test (`not on_aws`,
-`cloud != 'aws'`) is a hidden else and is not, and naming a choice that cannot reach a chain is
-dead code. Adding a choice to copier.yml makes this test list
-every chain that lacks it, with its file and line.
+cloud the Azure code. So every chain (`{% if %}` with `elif`/`else`, and `a if b else c`) whose
+tests read a choice question must name each of its choices that can reach it (inside
+`{% if on_gcp or on_azure %}` those two, in a file below `{% if on_aws %}…` aws) and end in
+`{% else %}{{ unknown('cloud', cloud) }}` (includes/choice.jinja), which fails the render. A lone
+`{% if on_aws %}` (no elif, no else) is code for the values it names only and stays allowed; a
+negated test (`not on_aws`, `cloud != 'aws'`) is a hidden else and is not; naming a choice that
+cannot reach the chain is dead code. Adding a choice to copier.yml makes this test list every
+chain that lacks it, with its file and line.
 """
 
 from __future__ import annotations
