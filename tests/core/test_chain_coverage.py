@@ -352,7 +352,8 @@ def test_an_unknown_choice_fails_the_render_with_a_clear_message() -> None:
         template.render(cloud="ibm", on_aws=False)
 
 
-CLOUD_MODULES = ROOT / "includes" / "cloud"
+# One Jinja module per choice, each exporting the same macros, for the files every choice shares.
+MODULES = {"cloud": ROOT / "includes" / "cloud", "language": ROOT / "includes" / "language"}
 
 
 def _macros(path: Path) -> dict[str, list[str]]:
@@ -364,29 +365,57 @@ def _macros(path: Path) -> dict[str, list[str]]:
     }
 
 
-def test_each_cloud_has_a_module_with_the_same_macros() -> None:
-    clouds = next(dim for dim in dimensions() if dim.question == "cloud").values
-    assert sorted(path.stem for path in CLOUD_MODULES.glob("*.jinja")) == sorted(clouds)
-    modules = {cloud: _macros(CLOUD_MODULES / f"{cloud}.jinja") for cloud in clouds}
+@pytest.mark.parametrize("question", sorted(MODULES))
+def test_each_choice_has_a_module_with_the_same_macros(question: str) -> None:
+    folder = MODULES[question]
+    values = next(dim for dim in dimensions() if dim.question == question).values
+    assert sorted(path.stem for path in folder.glob("*.jinja")) == sorted(values)
+    modules = {value: _macros(folder / f"{value}.jinja") for value in values}
     every = set().union(*modules.values())
-    for cloud, macros in modules.items():
-        assert not every - set(macros), f"includes/cloud/{cloud}.jinja lacks {sorted(every - set(macros))}"
+    for value, macros in modules.items():
+        assert not every - set(macros), f"{folder.name}/{value}.jinja lacks {sorted(every - set(macros))}"
         for name, args in macros.items():
-            assert args == modules[clouds[0]][name], f"{cloud}.jinja: {name}({', '.join(args)})"
+            assert args == modules[values[0]][name], f"{value}.jinja: {name}({', '.join(args)})"
 
 
-def test_skeletons_call_only_what_the_cloud_modules_export() -> None:
-    exported = set(_macros(CLOUD_MODULES / "aws.jinja"))
+@pytest.mark.parametrize("question", sorted(MODULES))
+def test_files_call_only_what_the_modules_export(question: str) -> None:
+    folder = MODULES[question]
+    exported = set(_macros(next(folder.glob("*.jinja"))))
+    prefix = f"includes/{folder.name}/"
     importers = 0
     for where, source, _ in templates(dimensions()):
         tree = PARSER.parse(source)
         aliases = {
             node.target
             for node in tree.find_all(nodes.Import)
-            if "includes/cloud/" in "".join(str(c.value) for c in node.template.find_all(nodes.Const))
+            if prefix in "".join(str(c.value) for c in node.template.find_all(nodes.Const))
         }
         importers += bool(aliases)
         for node in tree.find_all(nodes.Getattr):
             if isinstance(node.node, nodes.Name) and node.node.name in aliases:
-                assert node.attr in exported, f"{where}:{node.lineno}: no cloud module exports {node.attr}"
-    assert importers >= 1
+                assert node.attr in exported, (
+                    f"{where}:{node.lineno}: no {question} module exports {node.attr}"
+                )
+    assert importers >= 2
+
+
+# Every chain on the language sits in that language's own service/ files, which a new language
+# does not reach: a new language shows up as its missing includes/language/ module instead.
+@pytest.mark.parametrize("question", ["cloud"])
+def test_a_new_choice_is_listed_in_every_chain_that_lacks_it(question: str) -> None:
+    def grown(dim: Dimension) -> Dimension:
+        if dim.question != question:
+            return dim
+        return Dimension(
+            dim.question, (*dim.values, "new"), {**dim.flags, **({"on_new": "new"} if dim.flags else {})}
+        )
+
+    dims = tuple(grown(dim) for dim in dimensions())
+    found = [
+        problem
+        for where, source, reach in templates(dims)
+        for problem in problems(source, where, dims, reach)
+    ]
+    assert len(found) > 20
+    assert all(problem.endswith(f"chain on {question} has no branch for new") for problem in found), found
