@@ -253,8 +253,8 @@ def templates(dims: tuple[Dimension, ...]) -> Iterator[tuple[str, str, Reach]]:
 
 def test_dimensions_come_from_copier_yml() -> None:
     dims = {dim.question: dim for dim in dimensions()}
-    assert dims["cloud"].values == ("aws", "gcp", "azure")
-    assert dims["language"].values == ("python", "typescript", "rust")
+    assert {"aws", "gcp", "azure"} <= set(dims["cloud"].values)
+    assert {"python", "typescript", "rust"} <= set(dims["language"].values)
     # Each cloud has its flag, computed from the answer (what the chains test).
     questions = by_name(load(ROOT / "copier.yml"))
     for value in dims["cloud"].values:
