@@ -44,7 +44,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git(repo, "tag", "v1.0.0")
     runbook = repo / "template" / "docs" / "runbook.md.jinja"
     runbook.write_text(runbook.read_text() + "\n<!-- v2 of the runbook template -->\n")
-    readme = repo / "includes" / "repo" / "aws" / "README.md.jinja"
+    readme = repo / "template" / "README.md.jinja"
     title = "# {{ service_name }}\n"
     assert title in readme.read_text()
     readme.write_text(readme.read_text().replace(title, "# {{ service_name }} (template v2)\n", 1))
