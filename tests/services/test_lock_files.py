@@ -64,6 +64,18 @@ def test_every_lock_file_of_the_template_is_regenerated() -> None:
     assert all(path.is_file() for path in templates)
 
 
+def test_manifests_read_only_the_answers_relock_varies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert relock.unvaried() == []
+    manifest = tmp_path / "package.json.jinja"
+    manifest.write_text('{"name": "{{ service_name }}"{% if cpu > 512 %}, "x": 1{% endif %}}')
+    job = relock.Job("npm", "aws", "typescript", "service", {}, (manifest,))
+    monkeypatch.setattr(relock, "jobs", lambda: iter([job]))
+    assert relock.unvaried() == [f"{manifest} reads 'cpu', which relock does not vary"]
+    assert relock.main(["--check"]) == 2
+
+
 def test_a_stale_lock_file_is_named_with_its_diff(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -72,7 +84,7 @@ def test_a_stale_lock_file_is_named_with_its_diff(
     lock["packages"][""]["dependencies"]["constructs"] = "10.0.0"
     stale = tmp_path / "package-lock.json"
     stale.write_text(json.dumps(lock, indent=2) + "\n")
-    job = relock.Job("npm", "aws", "python", "cdk", {"package-lock.json": stale}, choices=(FULL,))
+    job = relock.Job("npm", "aws", "python", "cdk", {"package-lock.json": stale}, cdk.manifests, (FULL,))
     monkeypatch.setattr(relock, "jobs", lambda: iter([job]))
     monkeypatch.setattr(relock, "uncovered", list)
     assert relock.main(["--check"]) == 1
