@@ -11,7 +11,7 @@ import pytest
 from tests.support.render import ROOT
 
 BIN = Path(sys.executable).parent
-PATHS = ["src", "tests", "benchmarks", "docs/hooks"]
+PATHS = ["src", "tests", "benchmarks", "docs/hooks", "scripts"]
 
 
 @pytest.mark.parametrize(
@@ -20,8 +20,9 @@ PATHS = ["src", "tests", "benchmarks", "docs/hooks"]
         [str(BIN / "ruff"), "check", *PATHS],
         [str(BIN / "ruff"), "format", "--check", *PATHS],
         [str(BIN / "mypy")],
+        [str(BIN / "mypy"), "--strict", "--explicit-package-bases", "scripts/lockfiles", "scripts/relock"],
     ],
-    ids=["ruff-check", "ruff-format", "mypy"],
+    ids=["ruff-check", "ruff-format", "mypy", "mypy-scripts"],
 )
 def test_clean(command: list[str]) -> None:
     proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)

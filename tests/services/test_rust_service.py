@@ -495,7 +495,7 @@ def test_every_store_choice_renders_the_lock_file_cargo_keeps(
     cloud: str, database: str, cache: str, tmp_path: Path
 ) -> None:
     """`cargo tree --locked` fails when Cargo would change the lock file: an entry an unchosen
-    store needs, one missing, or a different version (see tests/services/data/split_cargo_lock.py)."""
+    store needs, one missing, or a different version (`scripts/relock` writes the templates)."""
     source = cloud_variant(cloud, language="rust", database=database, cache=cache) / "service"
     service = tmp_path / "service"
     shutil.copytree(source, service)
