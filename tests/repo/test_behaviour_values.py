@@ -59,8 +59,9 @@ def test_the_table_is_consistent(cloud: str) -> None:
     deep, container = behaviour["deep_health"], behaviour["container_health_check"]
     assert 0 < deep["timeout_min_ms"] <= deep["timeout_ms"] <= deep["timeout_max_ms"]
     assert 0 <= deep["cache_ttl_ms"] <= deep["cache_ttl_max_ms"]
-    # A probe must be able to fail before the next one starts.
-    assert container["timeout_s"] < container["interval_s"]
+    # A probe must be able to fail before the next one starts, and the image's own probe must
+    # give up before the runtime stops waiting for it.
+    assert container["probe_timeout_s"] < container["timeout_s"] < container["interval_s"]
     assert 2 <= behaviour["stop_timeout_s"] <= 120  # Fargate's ceiling
     if cloud == "aws":
         lb = behaviour["load_balancer_health_check"]
@@ -121,6 +122,24 @@ def test_service_config_defaults_and_bounds(language: str) -> None:
     readme = (repo / "service/README.md").read_text()
     assert re.search(rf"HEALTH_CHECK_TIMEOUT_MS`? \|? ?`?\(?(?:default )?{deep['timeout_ms']}\b", readme)
     assert re.search(rf"HEALTH_CACHE_TTL_MS`? \|? ?`?\(?(?:default )?{deep['cache_ttl_ms']}\b", readme)
+
+
+PROBE_PATTERNS = {
+    "python": ("service/app/healthcheck.py", r"def probe\(port: int, timeout_s: float = ([\d.]+)\)", 1),
+    "typescript": ("service/src/healthcheck.ts", r"const timeoutMs = (\d+);", 1000),
+    "rust": ("service/src/main.rs", r"healthcheck::probe\(port, Duration::from_secs\((\d+)\)\)", 1),
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_healthcheck_command_timeout(language: str) -> None:
+    """The command the container check runs gives up within the table's probe timeout."""
+    repo = cloud_variant("aws", language=language)
+    container = table(rendered("python-both"))["container_health_check"]
+    path, pattern, per_second = PROBE_PATTERNS[language]
+    values = re.findall(pattern, (repo / path).read_text())
+    assert len(values) == 1, f"{path}: no single probe timeout"
+    assert float(values[0]) / per_second == container["probe_timeout_s"]
 
 
 def _seconds(value: str) -> int:
