@@ -1,0 +1,538 @@
+"""One behaviour table: every value of ``behaviour`` (copier/behaviour.yml) appears, identically, in every
+place the generated repo encodes it.
+
+Per cloud: the Terraform as tfparse resolves it (tfvars and module inputs applied) or, for the
+alert map Google's for_each builds, as python-hcl2 parses the module; the synthesized CDK app;
+the Python, TypeScript and Rust services' config defaults and bounds; the Dockerfile HEALTHCHECK;
+docker compose; the module READMEs and the runbook. A value written anywhere else than the table
+drifts the first time someone changes it, and fails here.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.repo.helpers import Rendered, rendered
+from tests.repo.infra import cdk_templates, terraform_resources
+from tests.support.render import cloud_variant, computed_values, runbook_anchors
+from tests.terraform.hcl import parse_files
+
+CLOUDS = ("aws", "gcp", "azure")
+LANGUAGES = ("python", "typescript", "rust")
+# The answer sets rendered per cloud (tests/repo/helpers.py): every module and store present.
+CLOUD_KEYS = {"aws": "python-both", "gcp": "gcp-python", "azure": "azure-python"}
+
+
+@cache
+def repo_of(cloud: str) -> Rendered:
+    return rendered(CLOUD_KEYS[cloud])
+
+
+def table(repo: Rendered) -> dict[str, Any]:
+    values: dict[str, Any] = computed_values(repo.answers)["behaviour"]
+    return values
+
+
+def threshold(alarm: dict[str, Any]) -> float:
+    (key,) = (key for key in alarm if key.startswith("threshold"))
+    value: float = alarm[key]
+    return value
+
+
+def minutes(alarm: dict[str, Any]) -> int:
+    """The minutes the alarm's prose names: its window, or one period for an instant alarm."""
+    return int((alarm["window_s"] or alarm["period_s"]) // 60)
+
+
+# --- the table itself
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_the_table_is_consistent(cloud: str) -> None:
+    repo = repo_of(cloud)
+    behaviour = table(repo)
+    deep, container = behaviour["deep_health"], behaviour["container_health_check"]
+    assert 0 < deep["timeout_min_ms"] <= deep["timeout_ms"] <= deep["timeout_max_ms"]
+    assert 0 <= deep["cache_ttl_ms"] <= deep["cache_ttl_max_ms"]
+    # A probe must be able to fail before the next one starts, and the image's own probe must
+    # give up before the runtime stops waiting for it.
+    assert container["probe_timeout_s"] < container["timeout_s"] < container["interval_s"]
+    assert 2 <= behaviour["stop_timeout_s"] <= 120  # Fargate's ceiling
+    if cloud == "aws":
+        lb = behaviour["load_balancer_health_check"]
+        assert lb["timeout_s"] < lb["interval_s"] <= 15
+        # ECS must not act on load balancer checks before the container can pass them.
+        assert behaviour["health_check_grace_period_s"] >= container["start_period_s"]
+        assert behaviour["health_check_grace_period_s"] >= lb["interval_s"] * lb["healthy_threshold"]
+    else:
+        # The deep endpoint answers within about its timeout; the monitor calling it must wait longer.
+        assert deep["timeout_max_ms"] < behaviour["deep_health_monitor"]["timeout_s"] * 1000
+        for probe in behaviour["platform_probes"].values():
+            assert probe["timeout_s"] < probe["interval_s"]
+    for env in repo.answers["environments"]:
+        assert set(behaviour["alarms"]) == set(computed_values(repo.answers)["names"][env]["alarms"])
+    anchors = runbook_anchors()
+    for key, alarm in behaviour["alarms"].items():
+        assert alarm["anchor"] == anchors[key], key
+        if cloud == "aws":
+            assert alarm["window_s"] == alarm["period_s"] * alarm["evaluation_periods"], key
+
+
+# --- the services: config defaults and bounds, Dockerfile, docker compose
+
+
+CONFIG_PATTERNS = {
+    "python": (
+        "service/app/config.py",
+        r'read\.integer\("{name}", (\d+), (\d+), ([\d_]+)\)',
+    ),
+    "typescript": (
+        "service/src/config.ts",
+        r"read\.integer\('{name}', (\d+), (\d+), ([\d_]+)\)",
+    ),
+    "rust": (
+        "service/src/config.rs",
+        r'env\.millis\("{name}", (\d+), (\d+)\.\.=([\d_]+)\)',
+    ),
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_service_config_defaults_and_bounds(language: str) -> None:
+    repo = cloud_variant("aws", language=language)
+    deep = table(rendered("python-both"))["deep_health"]
+    path, pattern = CONFIG_PATTERNS[language]
+    text = (repo / path).read_text()
+    found = {}
+    for name in ("HEALTH_CHECK_TIMEOUT_MS", "HEALTH_CACHE_TTL_MS"):
+        matches = re.findall(pattern.format(name=name), text)
+        assert len(matches) == 1, f"{path}: {name} is read {len(matches)} times"
+        found[name] = tuple(int(value.replace("_", "")) for value in matches[0])
+    assert found["HEALTH_CHECK_TIMEOUT_MS"] == (
+        deep["timeout_ms"],
+        deep["timeout_min_ms"],
+        deep["timeout_max_ms"],
+    )
+    assert found["HEALTH_CACHE_TTL_MS"] == (deep["cache_ttl_ms"], 0, deep["cache_ttl_max_ms"])
+    readme = (repo / "service/README.md").read_text()
+    assert re.search(rf"HEALTH_CHECK_TIMEOUT_MS`? \|? ?`?\(?(?:default )?{deep['timeout_ms']}\b", readme)
+    assert re.search(rf"HEALTH_CACHE_TTL_MS`? \|? ?`?\(?(?:default )?{deep['cache_ttl_ms']}\b", readme)
+
+
+PROBE_PATTERNS = {
+    "python": ("service/app/healthcheck.py", r"def probe\(port: int, timeout_s: float = ([\d.]+)\)", 1),
+    "typescript": ("service/src/healthcheck.ts", r"const timeoutMs = (\d+);", 1000),
+    "rust": ("service/src/main.rs", r"healthcheck::probe\(port, Duration::from_secs\((\d+)\)\)", 1),
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_healthcheck_command_timeout(language: str) -> None:
+    """The command the container check runs gives up within the table's probe timeout."""
+    repo = cloud_variant("aws", language=language)
+    container = table(rendered("python-both"))["container_health_check"]
+    path, pattern, per_second = PROBE_PATTERNS[language]
+    values = re.findall(pattern, (repo / path).read_text())
+    assert len(values) == 1, f"{path}: no single probe timeout"
+    assert float(values[0]) / per_second == container["probe_timeout_s"]
+
+
+def _seconds(value: str) -> int:
+    match = re.fullmatch(r"(\d+)s", value)
+    assert match, value
+    return int(match.group(1))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_dockerfile_and_compose_health_checks(cloud: str, language: str) -> None:
+    repo = cloud_variant(cloud, language=language)
+    behaviour = table(repo_of(cloud))
+    container, deep = behaviour["container_health_check"], behaviour["deep_health"]
+    expected = {
+        "interval": container["interval_s"],
+        "timeout": container["timeout_s"],
+        "start-period": container["start_period_s"],
+        "retries": container["retries"],
+    }
+
+    dockerfile = (repo / "service/Dockerfile").read_text()
+    (line,) = [line for line in dockerfile.splitlines() if line.startswith("HEALTHCHECK ")]
+    flags = dict(re.findall(r"--([a-z-]+)=(\S+)", line))
+    assert {key: int(value.rstrip("s")) for key, value in flags.items()} == expected
+
+    compose = yaml.safe_load((repo / "docker-compose.yml").read_text())["services"]["service"]
+    check = compose["healthcheck"]
+    assert {
+        "interval": _seconds(check["interval"]),
+        "timeout": _seconds(check["timeout"]),
+        "start-period": _seconds(check["start_period"]),
+        "retries": check["retries"],
+    } == expected
+    assert _seconds(compose["stop_grace_period"]) == behaviour["stop_timeout_s"]
+    environment = compose["environment"]
+    assert int(environment["HEALTH_CHECK_TIMEOUT_MS"]) == deep["timeout_ms"]
+    assert int(environment["HEALTH_CACHE_TTL_MS"]) == deep["cache_ttl_ms"]
+
+
+# --- AWS: Terraform (resolved) and CDK (synthesized) health checks and scaling
+
+
+def test_aws_terraform_health_checks_and_scaling() -> None:
+    repo = repo_of("aws")
+    behaviour = table(repo)
+    lb, container = behaviour["load_balancer_health_check"], behaviour["container_health_check"]
+    scaling = behaviour["autoscaling"]
+    kinds = ("aws_lb_target_group", "aws_ecs_service", "aws_appautoscaling_policy")
+    for env in repo.answers["environments"]:
+        data = terraform_resources(repo.path, (env,), kinds)[env]
+        (group,) = data["aws_lb_target_group"]
+        assert group["deregistration_delay"] == lb["deregistration_delay_s"]
+        check = group["health_check"]
+        assert (check["interval"], check["timeout"]) == (lb["interval_s"], lb["timeout_s"])
+        assert check["healthy_threshold"] == lb["healthy_threshold"]
+        assert check["unhealthy_threshold"] == lb["unhealthy_threshold"]
+        (service,) = data["aws_ecs_service"]
+        assert service["health_check_grace_period_seconds"] == behaviour["health_check_grace_period_s"]
+        targets = {}
+        for policy in data["aws_appautoscaling_policy"]:
+            config = policy["target_tracking_scaling_policy_configuration"]
+            metric = config["predefined_metric_specification"]["predefined_metric_type"]
+            targets[metric] = config["target_value"]
+            assert config["scale_in_cooldown"] == scaling["scale_in_cooldown_s"]
+            assert config["scale_out_cooldown"] == scaling["scale_out_cooldown_s"]
+        assert targets == {
+            "ECSServiceAverageCPUUtilization": scaling["cpu_target_percent"],
+            "ECSServiceAverageMemoryUtilization": scaling["memory_target_percent"],
+            "ALBRequestCountPerTarget": scaling["requests_per_target"],
+        }
+    # The container definition is jsonencode()d from module inputs tfparse leaves unresolved:
+    # read the module's literal health check and its stop_timeout default.
+    module = parse_files(repo.path / "terraform/modules/ecs-service")
+    text = (repo.path / "terraform/modules/ecs-service/main.tf").read_text()
+    block = re.search(r"healthCheck = \{(.*?)\n      \}", text, re.S)
+    assert block, "the task definition has no healthCheck"
+    values = dict(re.findall(r"(\w+)\s+= (\d+)", block.group(1)))
+    assert {key: int(value) for key, value in values.items()} == {
+        "interval": container["interval_s"],
+        "timeout": container["timeout_s"],
+        "retries": container["retries"],
+        "startPeriod": container["start_period_s"],
+    }
+    defaults = {
+        name: body.get("default")
+        for item in module["variables.tf"]["variable"]
+        for name, body in item.items()
+    }
+    assert defaults["stop_timeout"] == behaviour["stop_timeout_s"]
+    assert "stopTimeout            = var.stop_timeout" in text
+
+
+def test_aws_cdk_health_checks_and_scaling() -> None:
+    repo = repo_of("aws")
+    behaviour = table(repo)
+    lb, container = behaviour["load_balancer_health_check"], behaviour["container_health_check"]
+    scaling = behaviour["autoscaling"]
+    for env, templates in cdk_templates(repo.path).items():
+        resources = [r for t in templates for r in t.get("Resources", {}).values()]
+        by_type: dict[str, list[dict[str, Any]]] = {}
+        for resource in resources:
+            by_type.setdefault(resource["Type"], []).append(resource.get("Properties", {}))
+        (group,) = by_type["AWS::ElasticLoadBalancingV2::TargetGroup"]
+        assert group["HealthCheckIntervalSeconds"] == lb["interval_s"], env
+        assert group["HealthCheckTimeoutSeconds"] == lb["timeout_s"], env
+        assert group["HealthyThresholdCount"] == lb["healthy_threshold"], env
+        assert group["UnhealthyThresholdCount"] == lb["unhealthy_threshold"], env
+        attributes = {a["Key"]: a["Value"] for a in group.get("TargetGroupAttributes", [])}
+        assert attributes["deregistration_delay.timeout_seconds"] == str(lb["deregistration_delay_s"])
+        (service,) = by_type["AWS::ECS::Service"]
+        assert service["HealthCheckGracePeriodSeconds"] == behaviour["health_check_grace_period_s"]
+        (task,) = by_type["AWS::ECS::TaskDefinition"]
+        (definition,) = task["ContainerDefinitions"]
+        check = definition["HealthCheck"]
+        assert (check["Interval"], check["Timeout"]) == (container["interval_s"], container["timeout_s"])
+        assert (check["Retries"], check["StartPeriod"]) == (container["retries"], container["start_period_s"])
+        assert definition["StopTimeout"] == behaviour["stop_timeout_s"]
+        targets = {}
+        for policy in by_type["AWS::ApplicationAutoScaling::ScalingPolicy"]:
+            config = policy["TargetTrackingScalingPolicyConfiguration"]
+            metric = config["PredefinedMetricSpecification"]["PredefinedMetricType"]
+            targets[metric] = config["TargetValue"]
+            assert config["ScaleInCooldown"] == scaling["scale_in_cooldown_s"]
+            assert config["ScaleOutCooldown"] == scaling["scale_out_cooldown_s"]
+        assert targets == {
+            "ECSServiceAverageCPUUtilization": scaling["cpu_target_percent"],
+            "ECSServiceAverageMemoryUtilization": scaling["memory_target_percent"],
+            "ALBRequestCountPerTarget": scaling["requests_per_target"],
+        }
+
+
+# --- Google Cloud and Azure: platform probes, the deep-health monitor, scaling
+
+
+def test_gcp_probes_and_uptime_check() -> None:
+    repo = repo_of("gcp")
+    behaviour = table(repo)
+    probes, monitor = behaviour["platform_probes"], behaviour["deep_health_monitor"]
+    kinds = ("google_cloud_run_v2_service", "google_monitoring_uptime_check_config")
+    for env in repo.answers["environments"]:
+        data = terraform_resources(repo.path, (env,), kinds)[env]
+        (service,) = data["google_cloud_run_v2_service"]
+        (container,) = _listed(service["template"]["containers"])
+        startup, liveness = container["startup_probe"], container["liveness_probe"]
+        assert startup["initial_delay_seconds"] == probes["startup"]["initial_delay_s"]
+        for probe, want in ((startup, probes["startup"]), (liveness, probes["liveness"])):
+            assert probe["period_seconds"] == want["interval_s"]
+            assert probe["timeout_seconds"] == want["timeout_s"]
+            assert probe["failure_threshold"] == want["failure_threshold"]
+        (check,) = data["google_monitoring_uptime_check_config"]
+        assert (_seconds(check["period"]), _seconds(check["timeout"])) == (
+            monitor["interval_s"],
+            monitor["timeout_s"],
+        )
+
+
+def test_azure_probes_availability_test_and_scaling() -> None:
+    repo = repo_of("azure")
+    behaviour = table(repo)
+    probes, monitor = behaviour["platform_probes"], behaviour["deep_health_monitor"]
+    kinds = ("azurerm_container_app", "azurerm_application_insights_standard_web_test")
+    for env in repo.answers["environments"]:
+        data = terraform_resources(repo.path, (env,), kinds)[env]
+        (app,) = data["azurerm_container_app"]
+        template = _single(app["template"])
+        assert template["termination_grace_period_seconds"] == behaviour["stop_timeout_s"]
+        (container,) = _listed(template["container"])
+        for kind in ("startup", "liveness", "readiness"):
+            probe, want = _single(container[f"{kind}_probe"]), probes[kind]
+            assert probe["interval_seconds"] == want["interval_s"], kind
+            assert probe["timeout"] == want["timeout_s"], kind
+            assert probe["failure_count_threshold"] == want["failure_threshold"], kind
+            if "initial_delay_s" in want:
+                assert probe["initial_delay"] == want["initial_delay_s"], kind
+        rule = _single(template["custom_scale_rule"])
+        assert int(rule["metadata"]["value"]) == behaviour["autoscaling"]["cpu_target_percent"]
+        (test,) = data["azurerm_application_insights_standard_web_test"]
+        assert (test["frequency"], test["timeout"]) == (monitor["interval_s"], monitor["timeout_s"])
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _single(value: Any) -> Any:
+    (item,) = _listed(value)
+    return item
+
+
+# --- alarms: Terraform of each cloud, CDK, module READMEs, runbook
+
+
+def _minutes_in(text: str) -> set[int]:
+    return {int(n) for n in re.findall(r"(?:for|within|last|over) (\d+) minutes", text)}
+
+
+def test_aws_terraform_alarms() -> None:
+    repo = repo_of("aws")
+    alarms = table(repo)["alarms"]
+    for env in repo.answers["environments"]:
+        names = computed_values(repo.answers)["names"][env]["alarms"]
+        data = terraform_resources(repo.path, (env,), ("aws_cloudwatch_metric_alarm", "aws_db_instance"))[env]
+        by_name = {a["alarm_name"]: a for a in data["aws_cloudwatch_metric_alarm"]}
+        https = bool(repo.answers.get("certificate_arn"))
+        expected = {key for key in alarms if https or key != "certificate_expiry"}
+        assert {key for key in alarms if names[key] in by_name} == expected
+        for key in expected:
+            alarm, resource = alarms[key], by_name[names[key]]
+            assert resource["evaluation_periods"] == alarm["evaluation_periods"], key
+            assert (
+                resource.get("datapoints_to_alarm", alarm["evaluation_periods"])
+                == alarm["evaluation_periods"]
+            )
+            periods = (
+                {resource["period"]}
+                if "period" in resource
+                else {q["metric"]["period"] for q in _listed(resource["metric_query"]) if "metric" in q}
+            )
+            assert periods == {alarm["period_s"]}, key
+            if key == "db_connections_high":
+                assert "threshold_percent" in alarm
+                assert resource["threshold"] == pytest.approx(
+                    int(_max_connections(resource) * alarm["threshold_percent"] / 100)
+                )
+            elif key == "at_max_capacity":
+                assert resource["threshold"] == alarm["threshold_tasks"] == repo.answers["max_capacity"]
+            else:
+                assert resource["threshold"] == threshold(alarm), key
+            prose = resource["alarm_description"]
+            assert _minutes_in(prose) <= {minutes(alarm)}, (key, prose)
+            assert prose.endswith(f"docs/runbook.md#{alarm['anchor']}"), key
+
+
+def _max_connections(resource: dict[str, Any]) -> int:
+    match = re.search(r"max_connections \((\d+)\)", resource["alarm_description"])
+    assert match, resource["alarm_description"]
+    return int(match.group(1))
+
+
+def test_gcp_terraform_alarms() -> None:
+    repo = repo_of("gcp")
+    alarms = table(repo)["alarms"]
+    module = parse_files(repo.path / "terraform/modules/monitoring")
+    defaults = {
+        name: body.get("default")
+        for item in module["variables.tf"]["variable"]
+        for name, body in item.items()
+    }
+    (locals_,) = [block for block in module["main.tf"]["locals"] if "alerts" in block]
+    policies = locals_["alerts"]
+    assert set(policies) == set(alarms)
+    for key, alarm in alarms.items():
+        policy = policies[key]
+        assert _seconds(policy["period"]) == alarm["period_s"], key
+        assert _seconds(policy["duration"]) == alarm["window_s"], key
+        value = policy["threshold"]
+        if isinstance(value, str):
+            match = re.fullmatch(r"\$\{var\.(\w+)(?: \* ([\d.]+)| - ([\d.]+))?\}", value)
+            assert match, (key, value)
+            if match.group(2):
+                assert float(match.group(2)) * 100 == alarm["threshold_percent"], key
+                continue
+            if match.group(3):
+                assert alarm["threshold_instances"] == repo.answers["max_capacity"], key
+                continue
+            value = defaults[match.group(1)]
+        assert value == threshold(alarm), key
+        summary = re.sub(
+            r"\$\{var\.(\w+) \* 100\}", lambda m: f"{defaults[m.group(1)] * 100:g}", policy["summary"]
+        )
+        assert _minutes_in(summary) <= {minutes(alarm)}, (key, summary)
+        for share in re.findall(r"above (\d+)%", summary):
+            assert int(share) == round(threshold(alarm) * (1 if "threshold_percent" in alarm else 100)), key
+
+
+def test_azure_terraform_alarms() -> None:
+    repo = repo_of("azure")
+    alarms = table(repo)["alarms"]
+    kinds = (
+        "azurerm_monitor_metric_alert",
+        "azurerm_monitor_scheduled_query_rules_alert_v2",
+        "azurerm_monitor_activity_log_alert",
+    )
+    for env in repo.answers["environments"]:
+        names = computed_values(repo.answers)["names"][env]["alarms"]
+        data = terraform_resources(repo.path, (env,), kinds)[env]
+        by_name = {r["name"]: r for kind in kinds for r in data[kind]}
+        assert {key for key in alarms if names[key] in by_name} == set(alarms)
+        for key, alarm in alarms.items():
+            resource = by_name[names[key]]
+            if "frequency" in resource:
+                assert _iso_minutes(resource["frequency"]) * 60 == alarm["period_s"], key
+                assert _iso_minutes(resource["window_size"]) * 60 == alarm["window_s"], key
+            elif "evaluation_frequency" in resource:
+                assert _iso_minutes(resource["evaluation_frequency"]) * 60 == alarm["period_s"], key
+                assert _iso_minutes(resource["window_duration"]) * 60 == alarm["window_s"], key
+            criteria = resource.get("criteria") or resource.get(
+                "application_insights_web_test_location_availability_criteria"
+            )
+            # An activity log alert fires on every matching event: no threshold, no window.
+            if criteria is not None and key != "revision_failed":
+                criteria = _single(criteria)
+                if key == "db_connections_high":
+                    assert criteria["threshold"] == int(
+                        _max_connections_azure(resource) * alarm["threshold_percent"] / 100
+                    )
+                elif key == "at_max_capacity":
+                    assert (
+                        criteria["threshold"] == alarm["threshold_replicas"] == repo.answers["max_capacity"]
+                    )
+                elif "failed_location_count" in criteria:
+                    assert criteria["failed_location_count"] == alarm["threshold_locations"]
+                else:
+                    assert criteria["threshold"] == threshold(alarm), key
+            prose = resource.get("description", "")
+            assert _minutes_in(prose) <= {minutes(alarm)}, (key, prose)
+            assert f"docs/runbook.md#{alarm['anchor']}" in prose, key
+
+
+def _iso_minutes(value: str) -> int:
+    match = re.fullmatch(r"PT(\d+)M", value)
+    assert match, value
+    return int(match.group(1))
+
+
+def _max_connections_azure(resource: dict[str, Any]) -> int:
+    match = re.search(r"max_connections \((\d+)\)", resource["description"])
+    assert match, resource["description"]
+    return int(match.group(1))
+
+
+def test_aws_cdk_alarms() -> None:
+    repo = repo_of("aws")
+    alarms = table(repo)["alarms"]
+    for env, templates in cdk_templates(repo.path).items():
+        names = computed_values(repo.answers)["names"][env]["alarms"]
+        found = {
+            r["Properties"]["AlarmName"]: r["Properties"]
+            for t in templates
+            for r in t.get("Resources", {}).values()
+            if r["Type"] == "AWS::CloudWatch::Alarm"
+        }
+        for key, alarm in alarms.items():
+            if names[key] not in found:
+                assert key == "certificate_expiry", key
+                continue
+            resource = found[names[key]]
+            assert resource["EvaluationPeriods"] == alarm["evaluation_periods"], key
+            assert resource["DatapointsToAlarm"] == alarm["evaluation_periods"], key
+            periods = (
+                {resource["Period"]}
+                if "Period" in resource
+                else {q["MetricStat"]["Period"] for q in resource["Metrics"] if "MetricStat" in q}
+                | {q["Period"] for q in resource["Metrics"] if "Period" in q}
+            )
+            assert periods == {alarm["period_s"]}, key
+            if key not in ("db_connections_high", "at_max_capacity"):
+                assert resource["Threshold"] == threshold(alarm), key
+            elif key == "at_max_capacity":
+                assert resource["Threshold"] == repo.answers["max_capacity"]
+            assert _minutes_in(resource["AlarmDescription"]) <= {minutes(alarm)}, key
+            assert resource["AlarmDescription"].endswith(f"docs/runbook.md#{alarm['anchor']}"), key
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_module_readme_states_the_table(cloud: str) -> None:
+    repo = repo_of(cloud)
+    alarms = table(repo)["alarms"]
+    readme = (repo.path / "terraform/modules/monitoring/README.md").read_text()
+    rows = {
+        match.group(1): match.group(0)
+        for match in re.finditer(r"^\| `(\w+)` \|.*$", readme, re.M)
+        if match.group(1) in alarms
+    }
+    assert rows, "the monitoring README lists no alarm"
+    for key, row in rows.items():
+        assert _minutes_in(row) <= {minutes(alarms[key])}, row
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_runbook_states_the_table(cloud: str) -> None:
+    repo = repo_of(cloud)
+    alarms = table(repo)["alarms"]
+    runbook = (repo.path / "docs/runbook.md").read_text()
+    for days in re.findall(r"expires in less than (\d+) days\)", runbook):
+        assert int(days) == alarms["certificate_expiry"]["threshold_days"]
+    for count in re.findall(r"rejected a password in the last (\d+) minutes", runbook):
+        assert int(count) == minutes(alarms["db_auth_failures"])
+    headings = {_slug(h) for h in re.findall(r"^#+ (.+)$", runbook, re.M)}
+    assert {alarm["anchor"] for alarm in alarms.values()} <= headings
+
+
+def _slug(heading: str) -> str:
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
