@@ -11,6 +11,7 @@ drifts the first time someone changes it, and fails here.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -47,6 +48,30 @@ def threshold(alarm: dict[str, Any]) -> float:
 def minutes(alarm: dict[str, Any]) -> int:
     """The minutes the alarm's prose names: its window, or one period for an instant alarm."""
     return int((alarm["window_s"] or alarm["period_s"]) // 60)
+
+
+def _cloudformation_key(name: str) -> str:
+    """CloudFormation's spelling of a Terraform attribute name (target_value -> TargetValue)."""
+    return "".join(part.title() for part in name.split("_"))
+
+
+def assert_target_tracking(
+    policies: list[dict[str, Any]], scaling: dict[str, Any], *, key: Callable[[str], str]
+) -> None:
+    """The ECS target-tracking policies (Terraform's or CloudFormation's, named through ``key``)
+    track the table's targets with its cooldowns."""
+    targets = {}
+    for policy in policies:
+        config = policy[key("target_tracking_scaling_policy_configuration")]
+        metric = config[key("predefined_metric_specification")][key("predefined_metric_type")]
+        targets[metric] = config[key("target_value")]
+        assert config[key("scale_in_cooldown")] == scaling["scale_in_cooldown_s"]
+        assert config[key("scale_out_cooldown")] == scaling["scale_out_cooldown_s"]
+    assert targets == {
+        "ECSServiceAverageCPUUtilization": scaling["cpu_target_percent"],
+        "ECSServiceAverageMemoryUtilization": scaling["memory_target_percent"],
+        "ALBRequestCountPerTarget": scaling["requests_per_target"],
+    }
 
 
 # --- the table itself
@@ -199,18 +224,7 @@ def test_aws_terraform_health_checks_and_scaling() -> None:
         assert check["unhealthy_threshold"] == lb["unhealthy_threshold"]
         (service,) = data["aws_ecs_service"]
         assert service["health_check_grace_period_seconds"] == behaviour["health_check_grace_period_s"]
-        targets = {}
-        for policy in data["aws_appautoscaling_policy"]:
-            config = policy["target_tracking_scaling_policy_configuration"]
-            metric = config["predefined_metric_specification"]["predefined_metric_type"]
-            targets[metric] = config["target_value"]
-            assert config["scale_in_cooldown"] == scaling["scale_in_cooldown_s"]
-            assert config["scale_out_cooldown"] == scaling["scale_out_cooldown_s"]
-        assert targets == {
-            "ECSServiceAverageCPUUtilization": scaling["cpu_target_percent"],
-            "ECSServiceAverageMemoryUtilization": scaling["memory_target_percent"],
-            "ALBRequestCountPerTarget": scaling["requests_per_target"],
-        }
+        assert_target_tracking(data["aws_appautoscaling_policy"], scaling, key=str)
     # The container definition is jsonencode()d from module inputs tfparse leaves unresolved:
     # read the module's literal health check and its stop_timeout default.
     module = parse_files(repo.path / "terraform/modules/ecs-service")
@@ -258,18 +272,9 @@ def test_aws_cdk_health_checks_and_scaling() -> None:
         assert (check["Interval"], check["Timeout"]) == (container["interval_s"], container["timeout_s"])
         assert (check["Retries"], check["StartPeriod"]) == (container["retries"], container["start_period_s"])
         assert definition["StopTimeout"] == behaviour["stop_timeout_s"]
-        targets = {}
-        for policy in by_type["AWS::ApplicationAutoScaling::ScalingPolicy"]:
-            config = policy["TargetTrackingScalingPolicyConfiguration"]
-            metric = config["PredefinedMetricSpecification"]["PredefinedMetricType"]
-            targets[metric] = config["TargetValue"]
-            assert config["ScaleInCooldown"] == scaling["scale_in_cooldown_s"]
-            assert config["ScaleOutCooldown"] == scaling["scale_out_cooldown_s"]
-        assert targets == {
-            "ECSServiceAverageCPUUtilization": scaling["cpu_target_percent"],
-            "ECSServiceAverageMemoryUtilization": scaling["memory_target_percent"],
-            "ALBRequestCountPerTarget": scaling["requests_per_target"],
-        }
+        assert_target_tracking(
+            by_type["AWS::ApplicationAutoScaling::ScalingPolicy"], scaling, key=_cloudformation_key
+        )
 
 
 # --- Google Cloud and Azure: platform probes, the deep-health monitor, scaling
