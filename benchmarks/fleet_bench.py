@@ -27,17 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from cli_bench import template_repo  # noqa: E402  (a script beside this one, not a package)
-
-SVCFORGE = str(Path(sys.executable).parent / "svcforge")
-EXAMPLE = str(ROOT / "example-answers.yml")
-ENV = {
-    **os.environ,
-    "GIT_AUTHOR_NAME": "bench",
-    "GIT_AUTHOR_EMAIL": "bench@example.org",
-    "GIT_COMMITTER_NAME": "bench",
-    "GIT_COMMITTER_EMAIL": "bench@example.org",
-}
+# A script beside this one, not a package: its paths, git identity and template repository.
+from cli_bench import EXAMPLE, SVCFORGE, template_repo  # noqa: E402
+from cli_bench import GIT_ENV as ENV  # noqa: E402
 
 
 def run(cmd: list[str], cwd: Path | None = None, check: bool = True) -> None:
