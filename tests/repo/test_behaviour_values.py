@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.repo.helpers import Rendered, rendered
+from tests.repo.helpers import Rendered, rendered, section
 from tests.repo.infra import cdk_templates, terraform_resources
 from tests.support.render import cloud_variant, computed_values, runbook_anchors
 from tests.terraform.hcl import parse_files
@@ -534,8 +534,21 @@ def test_runbook_states_the_table(cloud: str) -> None:
         assert int(days) == alarms["certificate_expiry"]["threshold_days"]
     for count in re.findall(r"rejected a password in the last (\d+) minutes", runbook):
         assert int(count) == minutes(alarms["db_auth_failures"])
+    for percent in re.findall(r"task ephemeral storage above (\d+) %", runbook):
+        assert int(percent) == alarms["ephemeral_storage_high"]["threshold_percent"]
     headings = {_slug(h) for h in re.findall(r"^#+ (.+)$", runbook, re.M)}
     assert {alarm["anchor"] for alarm in alarms.values()} <= headings
+    # Each section's alarm line names exactly the alarms whose anchor it is, in every environment
+    # (the names in brackets are notes: the path and the check an alarm watches).
+    names = computed_values(repo.answers)["names"]
+    for anchor in {alarm["anchor"] for alarm in alarms.values()}:
+        keys = [key for key, alarm in alarms.items() if alarm["anchor"] == anchor]
+        body = re.sub(r"\([^)]*\)", "", section(runbook, anchor).split("\n", 1)[1].strip())
+        line = re.match(r"\*\*Alarms?:\*\*.*?\.(?=\s|$)", body, re.S)
+        assert line, body
+        assert line[0].startswith("**Alarms:**" if len(keys) > 1 else "**Alarm:**"), line[0]
+        named = set(re.findall(r"`([^`]+)`", line[0]))
+        assert named == {names[env]["alarms"][key] for key in keys for env in repo.environments}, line[0]
 
 
 def _slug(heading: str) -> str:
