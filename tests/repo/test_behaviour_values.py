@@ -530,8 +530,11 @@ def test_runbook_states_the_table(cloud: str) -> None:
     repo = repo_of(cloud)
     alarms = table(repo)["alarms"]
     runbook = (repo.path / "docs/runbook.md").read_text()
-    for days in re.findall(r"expires in less than (\d+) days\)", runbook):
-        assert int(days) == alarms["certificate_expiry"]["threshold_days"]
+    certificate = r"expires in less than (\d+) days\)|`notAfter` more than (\d+) days away"
+    for days in re.findall(certificate, runbook):
+        assert int("".join(days)) == alarms["certificate_expiry"]["threshold_days"]
+    for percent in re.findall(r"product stays below about (\d+) % of", runbook):
+        assert int(percent) == alarms["db_connections_high"]["threshold_percent"]
     for count in re.findall(r"rejected a password in the last (\d+) minutes", runbook):
         assert int(count) == minutes(alarms["db_auth_failures"])
     for percent in re.findall(r"task ephemeral storage above (\d+) %", runbook):
