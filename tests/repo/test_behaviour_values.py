@@ -10,6 +10,7 @@ drifts the first time someone changes it, and fails here.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from functools import cache
@@ -17,10 +18,13 @@ from typing import Any
 
 import pytest
 import yaml
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.exceptions import FilterArgumentError
+from jinja2.sandbox import SandboxedEnvironment
 
-from tests.repo.helpers import Rendered, rendered
+from tests.repo.helpers import Rendered, rendered, section
 from tests.repo.infra import cdk_templates, terraform_resources
-from tests.support.render import cloud_variant, computed_values, runbook_anchors
+from tests.support.render import ROOT, cloud_variant, computed_values, runbook_anchors
 from tests.terraform.hcl import parse_files
 
 CLOUDS = ("aws", "gcp", "azure")
@@ -530,12 +534,59 @@ def test_runbook_states_the_table(cloud: str) -> None:
     repo = repo_of(cloud)
     alarms = table(repo)["alarms"]
     runbook = (repo.path / "docs/runbook.md").read_text()
-    for days in re.findall(r"expires in less than (\d+) days\)", runbook):
-        assert int(days) == alarms["certificate_expiry"]["threshold_days"]
+    certificate = r"expires in less than (\d+) days\)|`notAfter` more than (\d+) days away"
+    for days in re.findall(certificate, runbook):
+        assert int("".join(days)) == alarms["certificate_expiry"]["threshold_days"]
+    for percent in re.findall(r"product stays below about (\d+) % of", runbook):
+        assert int(percent) == alarms["db_connections_high"]["threshold_percent"]
     for count in re.findall(r"rejected a password in the last (\d+) minutes", runbook):
         assert int(count) == minutes(alarms["db_auth_failures"])
+    for percent in re.findall(r"task ephemeral storage above (\d+) %", runbook):
+        assert int(percent) == alarms["ephemeral_storage_high"]["threshold_percent"]
     headings = {_slug(h) for h in re.findall(r"^#+ (.+)$", runbook, re.M)}
     assert {alarm["anchor"] for alarm in alarms.values()} <= headings
+    # Each section's alarm line names exactly the alarms whose anchor it is, in every environment
+    # (the names in brackets are notes: the path and the check an alarm watches).
+    names = computed_values(repo.answers)["names"]
+    for anchor in {alarm["anchor"] for alarm in alarms.values()}:
+        keys = [key for key, alarm in alarms.items() if alarm["anchor"] == anchor]
+        body = re.sub(r"\([^)]*\)", "", section(runbook, anchor).split("\n", 1)[1].strip())
+        line = re.match(r"\*\*Alarms?:\*\*.*?\.(?=\s|$)", body, re.S)
+        assert line, body
+        assert line[0].startswith("**Alarms:**" if len(keys) > 1 else "**Alarm:**"), line[0]
+        named = set(re.findall(r"`([^`]+)`", line[0]))
+        assert named == {names[env]["alarms"][key] for key in keys for env in repo.environments}, line[0]
+
+
+def _render_runbook(values: dict[str, Any]) -> str:
+    """docs/runbook.md from ``values`` with Copier's Jinja setup (its filters, strict undefined)."""
+    env = SandboxedEnvironment(
+        loader=FileSystemLoader(ROOT),
+        extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    return env.get_template("template/docs/runbook.md.jinja").render(**values)
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_the_runbook_lists_an_alarm_added_to_the_table(cloud: str) -> None:
+    """For the runbook, an alarm of an existing failure mode is its entry in the table (and its
+    name); one whose failure mode has no section fails the render, naming both."""
+    repo = repo_of(cloud)
+    values = copy.deepcopy(computed_values(repo.answers))
+    assert _render_runbook(values) == (repo.path / "docs/runbook.md").read_text()
+    values["behaviour"]["alarms"]["memory_swapping"] = dict(values["behaviour"]["alarms"]["memory_high"])
+    for env in repo.environments:
+        values["names"][env]["alarms"]["memory_swapping"] = f"{env}-memory-swapping"
+    line = section(_render_runbook(values), "high-memory").split("**Symptoms:**")[0]
+    assert "**Alarms:**" in line
+    for env in repo.environments:
+        assert f"`{values['names'][env]['alarms']['memory_high']}`" in line
+        assert f"`{env}-memory-swapping`" in line
+    values["behaviour"]["alarms"]["memory_swapping"]["anchor"] = "swapping"
+    with pytest.raises(FilterArgumentError, match=r"alarm 'memory_swapping' .* runbook section 'swapping'"):
+        _render_runbook(values)
 
 
 def _slug(heading: str) -> str:
