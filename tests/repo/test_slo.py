@@ -19,6 +19,7 @@ from svcforge.cli import app
 from svcforge.errors import AnswerError
 from svcforge.questions import resolve
 from tests.repo.helpers import ALL_KEYS, Rendered, computed, rendered
+from tests.support import toolchain
 from tests.support.render import answers
 from tests.support.tools import go_tool
 
@@ -347,6 +348,16 @@ def test_readme_summarises_the_objectives(repo: Rendered) -> None:
 
 
 # --- the OpenSLO CLI ------------------------------------------------------------------------------
+
+
+def test_pre_commit_validates_slo_yaml_with_the_suites_oslo(repo: Rendered) -> None:
+    """The generated repository's hook runs the oslo release this suite validates with."""
+    config = yaml.safe_load(repo.read(".pre-commit-config.yaml"))
+    (hook,) = [h for r in config["repos"] for h in r["hooks"] if h["id"] == "openslo"]
+    pinned = toolchain.load_manifest()["go"]["oslo"]
+    assert hook["additional_dependencies"] == [f"{pinned['module']}@{pinned['version']}"]
+    assert hook["language"] == "golang" and hook["entry"] == "oslo validate -f"
+    assert re.search(hook["files"], "slo.yaml") and not re.search(hook["files"], "docs/slo.yaml")
 
 
 def _oslo(path: Path) -> subprocess.CompletedProcess[str]:
