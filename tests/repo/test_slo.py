@@ -119,29 +119,15 @@ def test_the_default_thresholds_are_the_workbooks() -> None:
     latency objective: 72 % and 30 % of requests slower than the threshold."""
     slo = resolve(answers())["slo"]
     availability, latency = slo["objectives"]["availability"], slo["objectives"]["latency"]
-    assert (
-        availability["alerts"]["fast"]["threshold_percent"],
-        availability["alerts"]["slow"]["threshold_percent"],
-    ) == (
-        1.44,
-        0.6,
-    )
-    assert (
-        availability["alerts"]["fast"]["threshold_ratio"],
-        availability["alerts"]["slow"]["threshold_ratio"],
-    ) == (
-        0.0144,
-        0.006,
-    )
-    assert (
-        latency["alerts"]["fast"]["threshold_percent"],
-        latency["alerts"]["slow"]["threshold_percent"],
-    ) == (72, 30)
+    fast, slow = availability["alerts"]["fast"], availability["alerts"]["slow"]
+    assert (fast["threshold_percent"], slow["threshold_percent"]) == (1.44, 0.6)
+    assert (fast["threshold_ratio"], slow["threshold_ratio"]) == (0.0144, 0.006)
+    assert (fast["burn_rate"], slow["burn_rate"]) == (14.4, 6)
+    assert (fast["budget_consumed_percent"], slow["budget_consumed_percent"]) == (2, 5)
+    assert (fast["severity"], slow["severity"]) == ("page", "ticket")
+    lat_fast, lat_slow = latency["alerts"]["fast"], latency["alerts"]["slow"]
+    assert (lat_fast["threshold_percent"], lat_slow["threshold_percent"]) == (72, 30)
     assert availability["error_budget_minutes"] == 43.2 and availability["error_budget_s"] == 2592
-    assert (
-        availability["alerts"]["fast"]["budget_consumed_percent"],
-        availability["alerts"]["slow"]["budget_consumed_percent"],
-    ) == (2, 5)
     assert slo["window_days"] == 30 and latency["threshold_ms"] == 300 and latency["threshold_s"] == 0.3
 
 
