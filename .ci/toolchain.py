@@ -2,7 +2,7 @@
 """Read .ci/toolchain.toml for .ci/run, and regenerate the lock files it installs from.
 
     python3 .ci/toolchain.py venvs              names of the validator venvs
-    python3 .ci/toolchain.py go                 MODULE@VERSION of each Go tool, one a line
+    python3 .ci/toolchain.py go                 "MODULE@VERSION [DIR]" of each Go tool, one a line
     python3 .ci/toolchain.py version TOOL       the version TOOL is pinned to
     python3 .ci/toolchain.py npm                "NAME DIR" of each npm project to install
     python3 .ci/toolchain.py lock UV            rewrite .ci/locks/*.txt with `uv pip compile`
@@ -58,7 +58,8 @@ def main(argv: list[str]) -> int:
     elif command == "npm":
         print("\n".join(f"{name} {project['dir']}" for name, project in data.get("npm", {}).items()))
     elif command == "go":
-        print("\n".join(f"{tool['module']}@{tool['version']}" for tool in data.get("go", {}).values()))
+        for tool in data.get("go", {}).values():
+            print(f"{tool['module']}@{tool['version']} {tool.get('dir', '')}".rstrip())
     elif command == "version" and len(args) == 1:
         print(next(c["expect"] for c in data["check"] if c["tool"] == args[0]))
     elif command == "lock" and len(args) == 1:

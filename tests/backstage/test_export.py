@@ -178,7 +178,7 @@ def test_the_form_is_generated_from_copier_yml(tmp_path: Path) -> None:
 def test_export_replaces_its_own_file_but_never_another(tmp_path: Path) -> None:
     runner = CliRunner()
     first = runner.invoke(app, ["export", "backstage", "--out", str(tmp_path)])
-    assert first.exit_code == 0 and first.output.startswith(f"Wrote {tmp_path / 'template.yaml'}: 6 pages")
+    assert first.exit_code == 0 and first.output.startswith(f"Wrote {tmp_path / 'template.yaml'}: 7 pages")
     again = runner.invoke(
         app, ["export", "backstage", "--out", str(tmp_path), "--owner", "group:default/idp"]
     )

@@ -21,8 +21,9 @@ from tests.core.test_validators import ALL_CASES, GOOD_VPC, IDS
 from tests.repo.helpers import CLOUD_VARIANTS, VARIANTS
 from tests.support.render import answers, cloud_answers
 
-# The rules of copier.yml the form cannot check (fully): each compares with another answer.
-# svcforge:new enforces them when the template runs.
+# The rules of copier.yml the form cannot check (fully): each compares with another answer, but
+# the SLO percentages' decimals (JSON Schema's multipleOf on 0.001 fails on binary fractions such as
+# 99.9). svcforge:new enforces them when the template runs.
 UNEXPRESSED: list[tuple[str, str, str]] = [
     ("service_name", "is <n> characters, too long for <cloud>: <over[0]>", "none"),
     (
@@ -76,6 +77,8 @@ UNEXPRESSED: list[tuple[str, str, str]] = [
         "(an ALB can only use a certificate from its own region)",
         "none",
     ),
+    ("slo_availability_percent", "must have at most 3 decimals, such as 99.9 or 99.95", "none"),
+    ("slo_latency_percent", "must have at most 3 decimals, such as 95 or 99.5", "none"),
 ]
 
 LONGEST_AWS = "a" + "b-c" * 7 + "dd"  # 24 characters, the most aws allows
@@ -92,6 +95,18 @@ GOOD: dict[str, dict[str, Any]] = {
     ),
     "gcp-large": cloud_answers("gcp", cpu=8192, memory=32768, max_concurrency=1000),
     "azure-small": cloud_answers("azure", cpu=256, memory=512, min_capacity=2, max_capacity=200),
+    # The edges of every SLO rule.
+    "slo-lowest": answers(
+        slo_availability_percent=95, slo_latency_percent=95, slo_latency_threshold_ms=1, slo_window_days=7
+    ),
+    "slo-highest": cloud_answers(
+        "gcp",
+        slo_availability_percent=99.999,
+        slo_latency_percent=99.99,
+        slo_latency_threshold_ms=60000,
+        slo_window_days=28,
+    ),
+    "slo-decimals": cloud_answers("azure", slo_availability_percent=99.995, slo_latency_percent=97.125),
 }
 
 

@@ -70,7 +70,15 @@ def test_every_asked_question_has_a_section() -> None:
     assert "" not in sections
     # Each section is one run of questions: the wizard announces it once.
     runs = [s for i, s in enumerate(sections) if i == 0 or sections[i - 1] != s]
-    assert runs == ["cloud", "service", "platform", "data stores", "runtime", "network"]
+    assert runs == [
+        "cloud",
+        "service",
+        "platform",
+        "data stores",
+        "runtime",
+        "network",
+        "service level objectives",
+    ]
 
 
 def _template(tmp_path: Path, files: dict[str, str]) -> Path:

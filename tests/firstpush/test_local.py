@@ -198,6 +198,7 @@ def _hook_bins(toolbox: Toolbox) -> dict[str, Path]:
     }
     bins["detect-secrets-hook"] = Path(tool("detect-secrets-hook"))
     bins["actionlint"] = go_bin / "actionlint"
+    bins["oslo"] = go_bin / "oslo"
     bins["shellcheck"] = Path(tool("shellcheck"))
     bins["hadolint"] = Path(tool("hadolint"))
     bins["markdownlint-cli2"] = Path(tool("markdownlint-cli2"))

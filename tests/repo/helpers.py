@@ -13,7 +13,7 @@ from tests.support.render import answers, cloud_answers, cloud_variant, variant
 
 # Distinct answer sets: every language, every iac choice, with and without each data store,
 # one to three environments, with and without a public domain, both paging tools, a new
-# and an existing VPC.
+# and an existing VPC; the default SLO answers and others (the edges of each rule on gcp and azure).
 VARIANTS: dict[str, dict[str, Any]] = {
     "python-both": {},
     "typescript-terraform-nodb": {
@@ -44,6 +44,10 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "domain_name": "",
         "container_port": 9000,
         "service_name": "ledger",
+        "slo_availability_percent": 99.95,
+        "slo_latency_percent": 99,
+        "slo_latency_threshold_ms": 250,
+        "slo_window_days": 28,
     },
 }
 
@@ -72,6 +76,10 @@ CLOUD_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
             "environments": ["dev"],
             "service_name": "ledger",
             "container_port": 9000,
+            "slo_availability_percent": 99.999,
+            "slo_latency_percent": 99.99,
+            "slo_latency_threshold_ms": 60000,
+            "slo_window_days": 7,
         },
     ),
     "azure-python": ("azure", {}),
@@ -83,6 +91,9 @@ CLOUD_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
             "environments": ["dev"],
             "domain_name": "",
             "azure_subscription_id_dev": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+            "slo_availability_percent": 95,
+            "slo_latency_percent": 95,
+            "slo_latency_threshold_ms": 1,
         },
     ),
     "azure-typescript-redis": (
@@ -116,6 +127,7 @@ OWNED_FILES = (
     ".github/workflows/ci.yml",
     ".github/workflows/deploy.yml",
     "scripts/smoke-test.sh",
+    "slo.yaml",
 )
 
 # Directories of generated or installed content, never part of what the template renders.

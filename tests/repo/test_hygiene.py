@@ -174,7 +174,7 @@ def test_deploy_uses_oidc_plans_on_prs_and_applies_through_protected_environment
 def test_pre_commit_config_matches_the_stack(repo: Rendered) -> None:
     config = yaml.safe_load(repo.read(".pre-commit-config.yaml"))
     hooks = {hook["id"]: repo_["repo"] for repo_ in config["repos"] for hook in repo_["hooks"]}
-    for hook in ("detect-secrets", "actionlint", "shellcheck", "hadolint", "markdownlint"):
+    for hook in ("detect-secrets", "actionlint", "shellcheck", "hadolint", "markdownlint", "openslo"):
         assert hook in hooks, hook
     assert "service-lint" in hooks
     assert ("terraform_fmt" in hooks) is repo.use_terraform
