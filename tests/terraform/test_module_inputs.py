@@ -35,11 +35,8 @@ def _with_inputs(text: str) -> str:
         "              error_message: retention_probe_days must be at least 1.\n"
     )
     for module in ("rds", "cache"):
-        head = f"\n    {module}:\n"
-        start = text.index(head)
-        end = text.find("\n\n", start)
-        if end == -1:  # the last module: its inputs end where the cloud's condition does
-            end = text.rindex("\n    {%- endif %}")
+        # The module's inputs end where its outputs begin.
+        end = text.index("\n      outputs:\n", text.index(f"\n    {module}:\n"))
         text = text[:end] + "\n" + new_input.rstrip("\n") + text[end:]
     return text
 
