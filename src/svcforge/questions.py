@@ -223,11 +223,16 @@ def _cast_bool(value: Any) -> bool:
     raise ValueError("must be yes or no")
 
 
+# libyaml's loader where PyYAML has it: the computed tables (behaviour, terraform_<cloud>) are
+# tens of kilobytes, which the pure-Python loader takes a tenth of a second to read.
+_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _cast_yaml(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     try:
-        return yaml.safe_load(value)
+        return yaml.load(value, Loader=_SAFE_LOADER)
     except yaml.YAMLError:
         raise ValueError("must be valid YAML") from None
 
