@@ -38,15 +38,23 @@ import pytest
 
 from tests.services.support import (
     CONTRACT_CASES,
+    CUT_CHECK_MS,
+    DRAINED_CHECK_MS,
+    Drain,
     FaultyServers,
     ServiceProcess,
     assert_contract,
+    assert_cut_at_deadline,
+    assert_drained,
     contract_env,
+    default_drain_timeout_s,
     free_port,
     fresh_database,
     http_get,
+    sigterm_during_request,
     start_redis,
     stop,
+    unanswering_redis,
 )
 from tests.support.render import cloud_variant, variant
 from tests.support.tools import server_url, tool
@@ -231,6 +239,33 @@ def test_real_server_health_healthcheck_and_gracefulstop(full: Path, database_ur
     assert code == 0, server.log.read_text()
     messages = [entry["message"] for entry in server.logs()]
     assert "shutdown signal received" in messages and messages[-1] == "stopped", messages
+
+
+def _sigterm_during_request(binary: Path, database_url: str, env: dict[str, str]) -> tuple[Drain, str]:
+    with unanswering_redis() as redis_url:
+        server = Server(
+            binary, {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "HEALTH_CACHE_TTL_MS": "0", **env}
+        )
+        try:
+            drain = sigterm_during_request(server.proc, f"{server.base}/health")
+        finally:
+            server.stop()
+    return drain, server.log.read_text()
+
+
+def test_sigterm_lets_the_request_in_flight_finish(full: Path, database_url: str) -> None:
+    drain, log = _sigterm_during_request(
+        full, database_url, {"HEALTH_CHECK_TIMEOUT_MS": str(DRAINED_CHECK_MS)}
+    )
+    assert_drained(drain, default_drain_timeout_s(language="rust"), log)
+    assert "draining finished; closing connections" in log
+
+
+def test_sigterm_cuts_what_still_runs_at_the_drain_timeout(full: Path, database_url: str) -> None:
+    env = {"HEALTH_CHECK_TIMEOUT_MS": str(CUT_CHECK_MS), "SHUTDOWN_TIMEOUT_SECONDS": "1"}
+    drain, log = _sigterm_during_request(full, database_url, env)
+    assert_cut_at_deadline(drain, 1, log)
+    assert "drain deadline passed; cutting the requests still in flight" in log
 
 
 def test_real_server_reports_503_when_redis_stops(
