@@ -153,6 +153,64 @@ def test_service_config_defaults_and_bounds(language: str) -> None:
     assert re.search(rf"HEALTH_CACHE_TTL_MS`? \|? ?`?\(?(?:default )?{deep['cache_ttl_ms']}\b", readme)
 
 
+# Cloud Run sends SIGKILL 10 s after SIGTERM, whatever the stop timeout (not configurable).
+CLOUD_RUN_KILL_AFTER_S = 10
+# What a service needs between the drain deadline and SIGKILL: close pools, flush logs, exit.
+EXIT_MARGIN_S = 2
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_the_drain_ends_before_the_stop_timeout(cloud: str) -> None:
+    behaviour = table(repo_of(cloud))
+    drain = behaviour["drain_timeout_s"]
+    assert 1 <= behaviour["drain_timeout_min_s"] <= drain <= behaviour["drain_timeout_max_s"]
+    assert drain < behaviour["stop_timeout_s"]
+    kill_after = CLOUD_RUN_KILL_AFTER_S if cloud == "gcp" else behaviour["stop_timeout_s"]
+    assert kill_after - drain >= EXIT_MARGIN_S
+
+
+DRAIN_PATTERNS = {
+    "python": (
+        "service/app/config.py",
+        r'float\(read\.integer\("SHUTDOWN_TIMEOUT_SECONDS", (\d+), (\d+), (\d+)\)\)',
+        1,
+        r"`SHUTDOWN_TIMEOUT_SECONDS` \| `{}`",
+    ),
+    "typescript": (
+        "service/src/config.ts",
+        r"read\.integer\('SHUTDOWN_TIMEOUT_MS', ([\d_]+), ([\d_]+), ([\d_]+)\)",
+        1000,
+        r"`SHUTDOWN_TIMEOUT_MS` \(default {}\b",
+    ),
+    "rust": (
+        "service/src/config.rs",
+        r'env\.seconds\("SHUTDOWN_TIMEOUT_SECONDS", (\d+), (\d+)\.\.=(\d+)\)',
+        1,
+        r"`SHUTDOWN_TIMEOUT_SECONDS` \| `{}`",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_service_drain_timeout_default_and_bounds(cloud: str, language: str) -> None:
+    """Each service reads the table's drain timeout as its default, within its bounds, and its
+    README names the default (the tests in tests/services prove the drain itself)."""
+    repo = cloud_variant(cloud, language=language)
+    behaviour = table(repo_of(cloud))
+    path, pattern, per_second, documented = DRAIN_PATTERNS[language]
+    matches = re.findall(pattern, (repo / path).read_text())
+    assert len(matches) == 1, f"{path}: the drain timeout is read {len(matches)} times"
+    found = tuple(int(value.replace("_", "")) / per_second for value in matches[0])
+    assert found == (
+        behaviour["drain_timeout_s"],
+        behaviour["drain_timeout_min_s"],
+        behaviour["drain_timeout_max_s"],
+    )
+    readme = (repo / "service/README.md").read_text()
+    assert re.search(documented.format(behaviour["drain_timeout_s"] * per_second), readme), path
+
+
 PROBE_PATTERNS = {
     "python": ("service/app/healthcheck.py", r"def probe\(port: int, timeout_s: float = ([\d.]+)\)", 1),
     "typescript": ("service/src/healthcheck.ts", r"const timeoutMs = (\d+);", 1000),

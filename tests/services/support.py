@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
 import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from tests.support.render import answers, computed_values
 from tests.support.tools import tool
 
 
@@ -231,3 +237,85 @@ def assert_contract(base_url: str, database_fault: str, redis_fault: str) -> Non
     assert (status, classes) == (503, {"database": database_fault, "redis": redis_fault}), body
     assert headers["cache-control"] == "no-store"
     assert elapsed < 3, f"/health took {elapsed:.1f} s"
+
+
+# -- shutdown drain: a request in flight at SIGTERM --------------------------------------------
+
+# The request in flight: a deep health check whose Redis never answers lasts the check timeout
+# (HEALTH_CHECK_TIMEOUT_MS). SIGTERM comes IN_FLIGHT_S after the request started.
+IN_FLIGHT_S = 1.0
+DRAINED_CHECK_MS = 4000  # shorter than the default drain timeout: the request completes
+CUT_CHECK_MS = 5000  # the longest allowed; with a 1 s drain timeout the request is cut
+
+
+def default_drain_timeout_s(**overrides: Any) -> float:
+    """The drain timeout the behaviour table gives a service rendered with ``overrides``."""
+    return float(computed_values(answers(**overrides))["behaviour"]["drain_timeout_s"])
+
+
+@contextlib.contextmanager
+def unanswering_redis() -> Iterator[str]:
+    """A Redis URL whose server accepts connections (the kernel completes them) and never
+    answers, as a hung Redis does."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(64)
+        yield f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
+
+
+@dataclass(frozen=True)
+class Drain:
+    """What SIGTERM during a request did: the answer the request got (None: the connection
+    closed without one), the exit code, and the seconds from SIGTERM to the exit."""
+
+    answer: tuple[int, Any] | None
+    exit_code: int
+    stopped_after_s: float
+
+
+def sigterm_during_request(proc: subprocess.Popen[Any], url: str) -> Drain:
+    """GET ``url`` in a thread, SIGTERM ``proc`` while the request is in flight, wait for both."""
+    answers: list[tuple[int, Any]] = []
+
+    def get() -> None:
+        try:
+            status, _, body = http_get(url, timeout=60)
+        except (OSError, ValueError, http.client.HTTPException):  # closed without an answer
+            return
+        answers.append((status, body))
+
+    request = threading.Thread(target=get)
+    request.start()
+    time.sleep(IN_FLIGHT_S)
+    assert request.is_alive() and proc.poll() is None, "the request finished before SIGTERM"
+    signalled = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    try:
+        code = proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise AssertionError("the process did not stop within 60 s of SIGTERM") from None
+    stopped_after_s = time.monotonic() - signalled
+    request.join(timeout=60)
+    return Drain(answers[0] if answers else None, code, stopped_after_s)
+
+
+def assert_drained(drain: Drain, drain_timeout_s: float, log: str) -> None:
+    """The request in flight at SIGTERM got its whole answer (503: Redis timed out), then the
+    process exited 0, within the drain timeout."""
+    assert drain.answer is not None, f"the request in flight was cut:\n{log[-4000:]}"
+    status, body = drain.answer
+    assert status == 503, body
+    assert {c["name"]: c.get("error") for c in body["checks"]}["redis"] == "timeout", body
+    assert drain.exit_code == 0, log[-4000:]
+    assert drain.stopped_after_s < drain_timeout_s, drain
+
+
+def assert_cut_at_deadline(drain: Drain, drain_timeout_s: float, log: str) -> None:
+    """With a drain timeout shorter than the request, the process exits 0 soon after the
+    deadline, long before the request would have ended, which never gets its answer."""
+    remaining_s = (CUT_CHECK_MS / 1000) - IN_FLIGHT_S
+    assert drain.exit_code == 0, log[-4000:]
+    assert drain_timeout_s <= drain.stopped_after_s < remaining_s - 0.5, drain
+    assert drain.answer is None or drain.answer[0] != 503, drain

@@ -34,10 +34,18 @@ import yaml
 
 from tests.services.support import (
     CONTRACT_CASES,
+    CUT_CHECK_MS,
+    DRAINED_CHECK_MS,
+    Drain,
     FaultyServers,
     assert_contract,
+    assert_cut_at_deadline,
+    assert_drained,
     contract_env,
+    default_drain_timeout_s,
     free_port,
+    sigterm_during_request,
+    unanswering_redis,
 )
 from tests.support.render import CLOUD_OVERRIDES, variant
 from tests.support.tools import server_url, tool
@@ -374,6 +382,37 @@ def test_real_process_health_and_graceful_shutdown(full: Service, database_url: 
     assert any(r["message"].startswith("Application shutdown complete") for r in records)
     assert not any(r.get("logger") == "uvicorn.access" and "/health" in r["message"] for r in records)
     _timed("process full", started)
+
+
+def _sigterm_during_request(
+    full: Service, database_url: str, tmp_path: Path, env: dict[str, str]
+) -> tuple[Drain, str]:
+    with unanswering_redis() as redis_url:
+        running = _start(
+            full,
+            {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "HEALTH_CACHE_TTL_MS": "0", **env},
+            tmp_path,
+        )
+        try:
+            drain = sigterm_during_request(running.proc, running.url("/health"))
+        finally:
+            _stop(running)
+    return drain, running.log.read_text()
+
+
+def test_sigterm_lets_the_request_in_flight_finish(full: Service, database_url: str, tmp_path: Path) -> None:
+    drain, log = _sigterm_during_request(
+        full, database_url, tmp_path, {"HEALTH_CHECK_TIMEOUT_MS": str(DRAINED_CHECK_MS)}
+    )
+    assert_drained(drain, default_drain_timeout_s(**VARIANTS["full"]), log)
+
+
+def test_sigterm_cuts_what_still_runs_at_the_drain_timeout(
+    full: Service, database_url: str, tmp_path: Path
+) -> None:
+    env = {"HEALTH_CHECK_TIMEOUT_MS": str(CUT_CHECK_MS), "SHUTDOWN_TIMEOUT_SECONDS": "1"}
+    drain, log = _sigterm_during_request(full, database_url, tmp_path, env)
+    assert_cut_at_deadline(drain, 1, log)
 
 
 def test_redis_stopped_gives_503(full: Service, database_url: str, tmp_path: Path) -> None:

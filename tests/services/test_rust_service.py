@@ -3,10 +3,11 @@
 Runs against the loopback PostgreSQL and Redis that .ci/run starts (SVCFORGE_PG_URL,
 SVCFORGE_REDIS_URL) and moto's server for Secrets Manager; the Redis-down check starts and stops
 its own redis-server. Every variant builds into one shared CARGO_TARGET_DIR
-(SVCFORGE_CARGO_TARGET_DIR). Each cloud has one Cargo.lock template that renders, for every
-database and cache choice, the lock file Cargo keeps for that choice (same versions, nothing an
-unchosen store needs), and the manifest pins the features of shared dependencies, so a cloud's
-variants compile the same dependency tree and only the first build per cloud is slow.
+(SVCFORGE_CARGO_TARGET_DIR). One Cargo.lock template serves every cloud (each cloud's SDK is an
+optional dependency behind its cargo feature, the chosen cloud's the default) and renders, for
+every database and cache choice, the lock file Cargo keeps for that choice (same versions,
+nothing an unchosen store needs); the manifest pins the features of shared dependencies, so a
+cloud's variants compile the same dependency tree and only the first build per cloud is slow.
 
 The gcp and azure variants carry their own secrets backend (Secret Manager, Key Vault through
 the official clients); their unit tests drive those clients against in-process fakes, and the
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import threading
 import time
+import tomllib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,15 +38,23 @@ import pytest
 
 from tests.services.support import (
     CONTRACT_CASES,
+    CUT_CHECK_MS,
+    DRAINED_CHECK_MS,
+    Drain,
     FaultyServers,
     ServiceProcess,
     assert_contract,
+    assert_cut_at_deadline,
+    assert_drained,
     contract_env,
+    default_drain_timeout_s,
     free_port,
     fresh_database,
     http_get,
+    sigterm_during_request,
     start_redis,
     stop,
+    unanswering_redis,
 )
 from tests.support.render import cloud_variant, variant
 from tests.support.tools import server_url, tool
@@ -169,7 +179,8 @@ def test_full_variant_passes_fmt_clippy_and_tests(full: Path) -> None:
 
 def test_variant_without_database_or_cache_passes_and_reports_no_checks(minimal: Path) -> None:
     cargo_toml = (minimal.parent / "Cargo.toml").read_text()
-    assert "sqlx" not in cargo_toml and "redis" not in cargo_toml and "[features]" not in cargo_toml
+    assert "sqlx" not in cargo_toml and "redis" not in cargo_toml
+    assert set(tomllib.loads(cargo_toml)["features"]) == {"default", *SDK_CRATES}
     server = Server(minimal, {})
     try:
         status, headers, body = http_get(f"{server.base}/health")
@@ -187,7 +198,8 @@ def test_lockfile_and_manifest() -> None:
     assert minimal < full and {"sqlx", "redis"} <= full and not {"sqlx", "redis"} & minimal
     manifest = (full_dir / "Cargo.toml").read_text()
     assert 'name = "service"' in manifest and 'edition = "2021"' in manifest
-    assert "\nsqlx = {" in manifest and "\nredis = {" in manifest and "[features]" not in manifest
+    assert "\nsqlx = {" in manifest and "\nredis = {" in manifest
+    assert tomllib.loads(manifest)["features"]["default"] == ["aws"]
     assert "native-tls" not in manifest and "aws-lc" not in (full_dir / "Cargo.lock").read_text()
     assert not list(full_dir.rglob("*.jinja"))
 
@@ -227,6 +239,33 @@ def test_real_server_health_healthcheck_and_gracefulstop(full: Path, database_ur
     assert code == 0, server.log.read_text()
     messages = [entry["message"] for entry in server.logs()]
     assert "shutdown signal received" in messages and messages[-1] == "stopped", messages
+
+
+def _sigterm_during_request(binary: Path, database_url: str, env: dict[str, str]) -> tuple[Drain, str]:
+    with unanswering_redis() as redis_url:
+        server = Server(
+            binary, {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "HEALTH_CACHE_TTL_MS": "0", **env}
+        )
+        try:
+            drain = sigterm_during_request(server.proc, f"{server.base}/health")
+        finally:
+            server.stop()
+    return drain, server.log.read_text()
+
+
+def test_sigterm_lets_the_request_in_flight_finish(full: Path, database_url: str) -> None:
+    drain, log = _sigterm_during_request(
+        full, database_url, {"HEALTH_CHECK_TIMEOUT_MS": str(DRAINED_CHECK_MS)}
+    )
+    assert_drained(drain, default_drain_timeout_s(language="rust"), log)
+    assert "draining finished; closing connections" in log
+
+
+def test_sigterm_cuts_what_still_runs_at_the_drain_timeout(full: Path, database_url: str) -> None:
+    env = {"HEALTH_CHECK_TIMEOUT_MS": str(CUT_CHECK_MS), "SHUTDOWN_TIMEOUT_SECONDS": "1"}
+    drain, log = _sigterm_during_request(full, database_url, env)
+    assert_cut_at_deadline(drain, 1, log)
+    assert "drain deadline passed; cutting the requests still in flight" in log
 
 
 def test_real_server_reports_503_when_redis_stops(
@@ -460,16 +499,17 @@ def test_cloud_lockfile_manifest_and_sources(cloud: str) -> None:
     minimal_dir = cloud_variant(cloud, language="rust", database="none", cache="none") / "service"
     lockfile = full_dir / "Cargo.lock"
     assert _locked_packages(minimal_dir / "Cargo.lock") < _locked_packages(lockfile)
-    assert lockfile.read_bytes() != (variant(language="rust") / "service" / "Cargo.lock").read_bytes()
+    # One lock for every cloud: it lists every cloud's SDK (optional dependencies); a build
+    # compiles only the default feature's (test_a_build_compiles_only_the_chosen_clouds_sdk).
+    assert lockfile.read_bytes() == (variant(language="rust") / "service" / "Cargo.lock").read_bytes()
     packages = _locked_packages(lockfile)
-    for other, crates in SDK_CRATES.items():
-        assert all((crate in packages) == (other == cloud) for crate in crates), (other, crates)
+    assert {crate for crates in SDK_CRATES.values() for crate in crates} <= packages
     # One TLS stack: rustls with ring, as sqlx and redis use it; no aws-lc, OpenSSL or native-tls.
     assert not packages & {"aws-lc-rs", "aws-lc-sys", "openssl", "openssl-sys", "native-tls"}
     assert {"rustls", "ring"} <= packages
     manifest = (full_dir / "Cargo.toml").read_text()
     assert "\nsqlx = {" in manifest and "\nredis = {" in manifest
-    assert "aws" not in manifest.replace("aws-lc", "")
+    assert tomllib.loads(manifest)["features"]["default"] == [cloud]
     assert f'rust-version = "{"1.91" if cloud == "gcp" else "1.88"}"' in manifest
     backends = sorted(p.name for p in (full_dir / "src" / "secrets").iterdir())
     assert backends == [f"{cloud}.rs"]
@@ -503,6 +543,32 @@ def test_every_store_choice_renders_the_lock_file_cargo_keeps(
     packages = _locked_packages(service / "Cargo.lock")
     assert ("sqlx" in packages) == (database == "postgres")
     assert ("redis" in packages) == (cache == "redis")
+
+
+@pytest.mark.parametrize("cloud", SDK_CRATES)
+def test_a_build_compiles_only_the_chosen_clouds_sdk(cloud: str, tmp_path: Path) -> None:
+    """The lock is the same for every cloud, and what `cargo build` and `cargo test` compile
+    with the default feature (the dependency graph `cargo tree` resolves for them) holds the
+    chosen cloud's SDK and no other cloud's."""
+    source = cloud_variant(cloud, language="rust") / "service"
+    assert (source / "Cargo.lock").read_bytes() == (
+        variant(language="rust") / "service" / "Cargo.lock"
+    ).read_bytes()
+    service = tmp_path / "service"
+    shutil.copytree(source, service)
+    prefix = ["--locked", "--quiet", "--prefix", "none", "--format", "{p}"]
+    for edges in ("normal,build", "normal,build,dev"):
+        output = _run([tool("cargo"), "tree", *prefix, "-e", edges], service)
+        compiled = {line.split(" ")[0] for line in output.splitlines() if line.strip()}
+        for other, crates in SDK_CRATES.items():
+            assert all((crate in compiled) == (other == cloud) for crate in crates), (edges, other)
+        assert not compiled & {"aws-lc-rs", "aws-lc-sys", "openssl", "openssl-sys", "native-tls"}
+    features = tomllib.loads((service / "Cargo.toml").read_text())["features"]
+    assert features["default"] == [cloud]
+    locked = _locked_packages(service / "Cargo.lock")
+    for feature in SDK_CRATES:
+        optional = {dep.removeprefix("dep:") for dep in features[feature]}
+        assert optional <= locked, feature
 
 
 def _binary(request: pytest.FixtureRequest, cloud: str) -> Path:

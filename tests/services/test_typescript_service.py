@@ -27,15 +27,23 @@ import pytest
 
 from tests.services.support import (
     CONTRACT_CASES,
+    CUT_CHECK_MS,
+    DRAINED_CHECK_MS,
+    Drain,
     FaultyServers,
     ServiceProcess,
     assert_contract,
+    assert_cut_at_deadline,
+    assert_drained,
     contract_env,
+    default_drain_timeout_s,
     free_port,
     fresh_database,
     http_get,
+    sigterm_during_request,
     start_redis,
     stop,
+    unanswering_redis,
 )
 from tests.support.render import CLOUD_OVERRIDES, variant
 from tests.support.tools import server_url, tool
@@ -293,6 +301,31 @@ def test_real_server_reports_503_when_redis_stops(
     finally:
         code = server.stop()
     assert code == 0, server.log.read_text()
+
+
+def _sigterm_during_request(built: Path, database_url: str, env: dict[str, str]) -> tuple[Drain, str]:
+    with unanswering_redis() as redis_url:
+        server = Server(
+            built, {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "HEALTH_CACHE_TTL_MS": "0", **env}
+        )
+        try:
+            drain = sigterm_during_request(server.proc, f"{server.base}/health")
+        finally:
+            server.stop()
+    return drain, server.log.read_text()
+
+
+def test_sigterm_lets_the_request_in_flight_finish(built: Path, database_url: str) -> None:
+    drain, log = _sigterm_during_request(
+        built, database_url, {"HEALTH_CHECK_TIMEOUT_MS": str(DRAINED_CHECK_MS)}
+    )
+    assert_drained(drain, default_drain_timeout_s(language="typescript"), log)
+
+
+def test_sigterm_cuts_what_still_runs_at_the_drain_timeout(built: Path, database_url: str) -> None:
+    env = {"HEALTH_CHECK_TIMEOUT_MS": str(CUT_CHECK_MS), "SHUTDOWN_TIMEOUT_MS": "1000"}
+    drain, log = _sigterm_during_request(built, database_url, env)
+    assert_cut_at_deadline(drain, 1, log)
 
 
 def test_real_server_refuses_to_start_without_its_configuration(built: Path) -> None:
