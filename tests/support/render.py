@@ -12,16 +12,13 @@ from typing import Any
 
 import yaml
 
+from tests.support.registry import CLOUDS
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_ANSWERS: dict[str, Any] = yaml.safe_load((ROOT / "example-answers.yml").read_text())
 
-# Answers that turn the canonical (AWS) answer set into a valid one for each cloud: Cloud Run
-# needs at least 1 vCPU, and CDK only exists for AWS.
-CLOUD_OVERRIDES: dict[str, dict[str, Any]] = {
-    "aws": {},
-    "gcp": {"cloud": "gcp", "iac": "terraform", "cpu": 1024, "memory": 2048},
-    "azure": {"cloud": "azure", "iac": "terraform"},
-}
+# Answers that turn the canonical (AWS) answer set into a valid one for each cloud (the registry's).
+CLOUD_OVERRIDES: dict[str, dict[str, Any]] = {name: cloud.overrides for name, cloud in CLOUDS.items()}
 
 _CACHE: dict[str, Path] = {}
 _BASE = Path(tempfile.mkdtemp(prefix="svcforge-renders-"))
