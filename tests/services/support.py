@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -12,8 +13,10 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
+
+import pytest
 
 from tests.support.tools import tool
 
@@ -23,6 +26,18 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def run_ok(
+    cmd: list[str], cwd: Path, env: dict[str, str], timeout: int, keep: int = 8000
+) -> subprocess.CompletedProcess[str]:
+    """Run ``cmd`` with ``env`` added to ours; it must succeed (the end of its output if not)."""
+    proc = subprocess.run(
+        cmd, cwd=cwd, env={**os.environ, **env}, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    output = f"{proc.stdout}\n{proc.stderr}"
+    assert proc.returncode == 0, f"{' '.join(cmd)} failed ({proc.returncode}):\n{output[-keep:]}"
+    return proc
 
 
 def fresh_database(pg_url: str, prefix: str) -> str:
@@ -65,16 +80,25 @@ def start_redis(directory: Path, *extra: str) -> tuple[str, subprocess.Popen[byt
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
+    try:
+        wait_for_port(port, proc, "redis-server")
+    except AssertionError:
+        proc.kill()
+        raise
+    return f"redis://127.0.0.1:{port}/0", proc
+
+
+def wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str) -> None:
+    """Return once ``proc`` listens on loopback ``port``; fail if it exits or takes 20 s."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        assert proc.poll() is None, "redis-server exited early"
+        assert proc.poll() is None, f"{what} exited early"
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return f"redis://127.0.0.1:{port}/0", proc
+                return
         except OSError:
             time.sleep(0.05)
-    proc.kill()
-    raise AssertionError(f"redis-server did not listen on {port}")
+    raise AssertionError(f"{what} did not listen on {port}")
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -87,16 +111,30 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 class ServiceProcess:
     """A generated service started on a free loopback port, ready once /health/live answers."""
 
-    def __init__(self, command: list[str], cwd: Path, log_dir: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        command: list[str],
+        cwd: Path,
+        log_dir: Path,
+        env: dict[str, str],
+        *,
+        drop: tuple[str, ...] = (),
+        ready_s: float = 30,
+        stop_s: float = 15,
+    ) -> None:
+        """``drop``: prefixes of inherited variables the process must not see (the developer's
+        AWS_* or DB_* would change its configuration); ``stop_s``: its drain time on SIGTERM."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log_dir / f"server-{self.port}.log"
+        self.stop_s = stop_s
         self._out = self.log.open("w")
+        inherited = {k: v for k, v in os.environ.items() if not (drop and k.startswith(drop))}
         self.proc = subprocess.Popen(
             command,
             cwd=cwd,
             env={
-                **os.environ,
+                **inherited,
                 "HOST": "127.0.0.1",
                 "PORT": str(self.port),
                 "ENVIRONMENT": "local",
@@ -106,23 +144,29 @@ class ServiceProcess:
             stdout=self._out,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + ready_s
         while time.monotonic() < deadline:
-            assert self.proc.poll() is None, f"server exited early:\n{self.log.read_text()}"
+            assert self.proc.poll() is None, f"server exited early:\n{self.log.read_text()[-4000:]}"
             try:
-                if http_get(f"{self.base}/health/live")[0] == 200:
+                if http_get(f"{self.base}/health/live", timeout=1)[0] == 200:
                     return
             except (OSError, ValueError):
                 pass
             time.sleep(0.1)
-        raise AssertionError(f"server did not answer /health/live in 30 s:\n{self.log.read_text()}")
+        self.stop()
+        raise AssertionError(
+            f"server did not answer /health/live in {ready_s} s:\n{self.log.read_text()[-4000:]}"
+        )
+
+    def url(self, path: str) -> str:
+        return f"{self.base}{path}"
 
     def stop(self) -> int:
-        """SIGTERM (the graceful path under test), SIGKILL after 15 s; return the exit code."""
+        """SIGTERM (the graceful path under test), SIGKILL after ``stop_s``; return the exit code."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=15)
+                self.proc.wait(timeout=self.stop_s)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
@@ -231,3 +275,84 @@ def assert_contract(base_url: str, database_fault: str, redis_fault: str) -> Non
     assert (status, classes) == (503, {"database": database_fault, "redis": redis_fault}), body
     assert headers["cache-control"] == "no-store"
     assert elapsed < 3, f"/health took {elapsed:.1f} s"
+
+
+def assert_mentions_none(paths: list[Path], words: tuple[str, ...]) -> None:
+    """None of ``paths`` mentions any of ``words`` (whole words, case-sensitive)."""
+    for path in paths:
+        text = path.read_text()
+        found = [word for word in words if re.search(rf"\b{word}\b", text)]
+        assert not found, f"{path.name} mentions {found}"
+
+
+# -- what the service-contract suite needs of each language -----------------------------------
+
+
+class Adapter:
+    """How tests/services/test_service_contract.py drives one language's service.
+
+    A language module subclasses it (adapter_python.py, adapter_typescript.py, adapter_rust.py):
+    how its service is rendered, installed and built, started, probed, and its own test suite
+    run, and the words its logs and errors use. Checks that only one language has stay in its
+    adapter (``check_stop_logs``) or in its test file.
+    """
+
+    name: str
+    # The JSON log field holding the message.
+    log_key: str
+    # What ``/health`` may name a stopped Redis.
+    redis_down_errors: frozenset[str]
+    # Started without configuration: the exit code and what the error names.
+    config_exit: int
+    config_texts: tuple[str, ...]
+    # The generated suite run without TEST_DATABASE_URL/TEST_REDIS_URL: where its notice goes,
+    # and what it says when CI is set.
+    notice_stream: str
+    ci_refusal: str
+    ci_refusal_streams: tuple[str, ...] = ("stdout", "stderr")
+    # How long the generated suite may take (cargo builds its test binaries first).
+    suite_timeout_s: int = 600
+    # What the healthy server of the health test is given besides its stores.
+    health_env: ClassVar[dict[str, str]] = {}
+
+    def full(self, tmp: pytest.TempPathFactory) -> Any:
+        """The full service (PostgreSQL and Redis), checked, installed and built, once a session."""
+        raise NotImplementedError
+
+    def bare(self, tmp: pytest.TempPathFactory) -> Any:
+        """The service without database or cache, ready to start."""
+        raise NotImplementedError
+
+    def start(self, service: Any, env: dict[str, str]) -> ServiceProcess:
+        raise NotImplementedError
+
+    def probe(self, service: Any, port: int) -> int:
+        """Exit code of the container's health-check command against ``port``."""
+        raise NotImplementedError
+
+    def config_failure(self, service: Any) -> str:
+        """Start with no configuration; assert the exit code; return what the service said."""
+        raise NotImplementedError
+
+    def own_suite(self, service: Any) -> tuple[list[str], Path, dict[str, str]]:
+        """The generated test suite: its command, its directory, and the variables it adds."""
+        raise NotImplementedError
+
+    def check_stop_logs(self, server: ServiceProcess) -> None:
+        """What the logs of a server stopped with SIGTERM must show."""
+        raise NotImplementedError
+
+
+def service_fixtures(adapter: Adapter) -> tuple[Any, Any]:
+    """The module fixtures of a language's test file: its full and its bare service (the
+    adapter's, shared with the contract suite)."""
+
+    @pytest.fixture(scope="module")
+    def full(tmp_path_factory: pytest.TempPathFactory) -> Any:
+        return adapter.full(tmp_path_factory)
+
+    @pytest.fixture(scope="module")
+    def bare(tmp_path_factory: pytest.TempPathFactory) -> Any:
+        return adapter.bare(tmp_path_factory)
+
+    return full, bare
