@@ -1,34 +1,28 @@
-"""The GCP Terraform: it parses, cross-references, passes checkov with zero failed checks,
-is `terraform fmt`-clean, takes every name from names[env] within Google's limits, matches
-the google provider schema, and behaves as the runbook and the service contract expect."""
+"""The GCP Terraform: it takes every name from names[env] within Google's limits and behaves as
+the runbook and the service contract expect; its checkers catch what they must. What every
+cloud's tree must pass (parse, references, schema, provider pins, `terraform fmt`, checkov,
+READMEs) is the parametrized suite over tests/terraform/trees.py."""
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-from functools import cache
 from typing import Any
 
 import pytest
 
 from tests.support.render import runbook_anchors
-from tests.support.tools import tool
 from tests.terraform.gcp import (
     CHECKED,
     ENVS,
     LONGEST,
-    STRUCTURE,
     check_schema,
     computed,
     cross_reference,
-    load_schema,
     parsed,
     resolved,
     terraform_dir,
 )
 from tests.terraform.hcl import tfvars
-from tests.terraform.runners import checkov_reports, fmt_check
 from tests.terraform.xref import expressions
 
 PAIRS = [(name, env) for name in CHECKED for env in ENVS]
@@ -44,28 +38,6 @@ def _vars(name: str, env: str) -> dict[str, Any]:
 
 
 # --- parse and cross-reference
-
-
-@pytest.mark.parametrize("name", STRUCTURE)
-def test_every_file_parses(name: str) -> None:
-    files, modules = parsed(name)
-    root = terraform_dir(name)
-    on_disk = {str(p.relative_to(root)) for p in root.rglob("*") if p.suffix in (".tf", ".tfvars")}
-    assert set(files) == on_disk
-    expected = {"modules/network", "modules/cloud-run", "modules/load-balancer", "modules/monitoring"}
-    if name in ("full", "redis"):
-        expected |= {"modules/memorystore"}
-    if name == "full":
-        expected |= {"modules/cloud-sql"}
-    assert {p for p in modules if p.startswith("modules/")} == expected
-    for env in ENVS:
-        assert f"environments/{env}/terraform.tfvars" in files
-
-
-@pytest.mark.parametrize("name", STRUCTURE)
-def test_every_reference_resolves(name: str) -> None:
-    files, modules = parsed(name)
-    assert cross_reference(files, modules) == []
 
 
 def test_cross_reference_catches_broken_references() -> None:
@@ -86,100 +58,10 @@ def test_cross_reference_catches_broken_references() -> None:
 
 @pytest.mark.parametrize("name", CHECKED)
 def test_every_variable_and_output_is_described_and_typed(name: str) -> None:
+    """Described and typed on every cloud: test_parse_and_xref.py; on gcp, validated too."""
     _, modules = parsed(name)
-    for path, module in modules.items():
-        for variable, body in module.variables.items():
-            assert body.get("description"), f"{path}: variable {variable} has no description"
-            assert body.get("type"), f"{path}: variable {variable} has no type"
-        for output, body in module.outputs.items():
-            assert body.get("description"), f"{path}: output {output} has no description"
     validated = [v for m in modules.values() for v in m.variables.values() if v.get("validation")]
     assert len(validated) >= 30
-
-
-# --- checkov
-
-SKIP = re.compile(r"#\s*checkov:skip=(?P<id>CKV2?_GCP_\d+):(?P<reason>.*)")
-# Every skip in the GCP modules; a new one must be added here on purpose, with its reason inline.
-ALLOWED_SKIPS = {
-    "CKV_GCP_6",  # ENCRYPTED_ONLY requires TLS; client certificates would need the Auth Proxy
-    "CKV_GCP_79",  # PostgreSQL 16 is the major the service is tested against
-    "CKV2_GCP_13",  # log_duration logs every statement; Query Insights has latency
-}
-
-
-@cache
-def _reports() -> dict[tuple[str, str], dict[str, Any]]:
-    return checkov_reports({pair: terraform_dir(pair[0]) / "environments" / pair[1] for pair in PAIRS})
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(("name", "env"), PAIRS)
-def test_checkov_finds_nothing(name: str, env: str) -> None:
-    report = _reports()[(name, env)]
-    summary = report["summary"]
-    failed = [
-        f"{c['check_id']} {c['resource']} ({c['file_path']}): {c['check_name']}"
-        for c in report["results"]["failed_checks"]
-    ]
-    assert summary["parsing_errors"] == 0
-    assert failed == []
-    assert summary["passed"] >= (60 if name == "full" else 30)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(("name", "env"), PAIRS)
-def test_checkov_skips_are_inline_and_reasoned(name: str, env: str) -> None:
-    for check in _reports()[(name, env)]["results"]["skipped_checks"]:
-        assert check["check_id"] in ALLOWED_SKIPS, check["check_id"]
-        assert len(check["check_result"].get("suppress_comment", "")) >= 30, check
-
-
-def test_skip_comments_carry_reasons_and_are_documented() -> None:
-    seen: set[str] = set()
-    for name in CHECKED:
-        root = terraform_dir(name)
-        readme = (root / "README.md").read_text()
-        found: set[str] = set()
-        for path in root.rglob("*.tf"):
-            for match in SKIP.finditer(path.read_text()):
-                found.add(match.group("id"))
-                assert len(match.group("reason").strip()) >= 30, (path, match.group(0))
-        for check_id in found:
-            assert f"| `{check_id}` |" in readme, f"{name}: README does not explain {check_id}"
-        seen |= found
-    assert seen == ALLOWED_SKIPS
-
-
-# --- terraform fmt and whitespace
-
-
-@cache
-def _fmt_results() -> dict[str, tuple[int, str, str]]:
-    return fmt_check([terraform_dir(name) for name in STRUCTURE])
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", STRUCTURE)
-def test_terraform_fmt_check_is_clean(name: str) -> None:
-    code, listing, errors = _fmt_results()[str(terraform_dir(name))]
-    # 0: formatted; 3: files to reformat (listed with their diff); 2: syntax error.
-    assert code == 0, f"{listing}{errors}"
-
-
-@pytest.mark.parametrize("name", STRUCTURE)
-def test_files_are_whitespace_clean(name: str) -> None:
-    for path in sorted(terraform_dir(name).rglob("*")):
-        if not path.is_file():
-            continue
-        text = path.read_text()
-        assert text.endswith("\n") and not text.endswith("\n\n"), f"{path}: final newline"
-        assert "\n\n\n" not in text, f"{path}: run of blank lines"
-        for number, line in enumerate(text.splitlines(), 1):
-            assert line == line.rstrip(), f"{path}:{number}: trailing whitespace"
-            assert "\t" not in line, f"{path}:{number}: tab"
-        for marker in ("TODO", "FIXME", "myservice", "None", "{{", "{%"):
-            assert marker not in text, f"{path}: {marker}"
 
 
 # --- names
@@ -533,8 +415,8 @@ def test_roots_and_modules_pin_the_providers(name: str) -> None:
         terraform = body["terraform"][0]
         providers = terraform["required_providers"][0]
         assert terraform["required_version"] == ">= 1.11", path
+        # The rest of the pins on every cloud: test_provider_schema.py's test_roots_pin_the_providers.
         if path.startswith("environments/"):
-            assert providers["google"]["version"] == "~> 6.50", path
             assert ("random" in providers) is (name == "full"), path
         else:
             assert providers["google"]["version"] == ">= 6.50", path
@@ -542,19 +424,6 @@ def test_roots_and_modules_pin_the_providers(name: str) -> None:
 
 
 # --- provider schema
-
-
-def test_schema_is_the_pinned_provider() -> None:
-    schema = load_schema()
-    assert schema["provider_version"] == "6.50.0"
-    assert len(schema["resources"]) > 1000
-    assert "vpc_access" in schema["resources"]["google_cloud_run_v2_service"]["blocks"]["template"]["blocks"]
-
-
-@pytest.mark.parametrize("name", STRUCTURE)
-def test_rendered_terraform_matches_the_provider_schema(name: str) -> None:
-    _, modules = parsed(name)
-    assert check_schema(modules) == []
 
 
 def test_schema_check_catches_unknown_names() -> None:
@@ -570,36 +439,3 @@ def test_schema_check_catches_unknown_names() -> None:
     assert errors == [
         "modules/cloud-run: google_cloud_run_v2_service.this: unknown attribute 'min_instances'"
     ]
-
-
-# --- documentation
-
-
-@pytest.mark.parametrize("name", CHECKED)
-def test_module_readmes_list_every_input_and_output(name: str) -> None:
-    root = terraform_dir(name)
-    readme = (root / "README.md").read_text()
-    assert "gcloud services enable" in readme and "services identity create" in readme
-    assert computed(name)["gcp_state_bucket"] in readme
-    for path, module in parsed(name)[1].items():
-        if not path.startswith("modules/"):
-            continue
-        text = (root / path / "README.md").read_text()
-        for item in [*module.variables, *module.outputs]:
-            assert f"| `{item}` |" in text, f"{path}/README.md does not document {item}"
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", CHECKED)
-def test_readmes_pass_markdownlint(name: str, tmp_path_factory: pytest.TempPathFactory) -> None:
-    root = terraform_dir(name)
-    config = tmp_path_factory.mktemp("mdl") / ".markdownlint-cli2.jsonc"
-    config.write_text(json.dumps({"config": {"default": True, "MD013": False}}))
-    result = subprocess.run(
-        [tool("markdownlint-cli2"), "--config", str(config), f"{root}/**/*.md"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
