@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.services.adapter_python import ADAPTER as PYTHON
 from tests.services.adapter_rust import ADAPTER as RUST
@@ -34,7 +35,8 @@ from tests.services.support import (
     start_redis,
     stop,
 )
-from tests.support.registry import LANGUAGE_CHOICES
+from tests.support.registry import LANGUAGE_CHOICES, LANGUAGES
+from tests.support.render import variant
 from tests.support.tools import server_url
 
 pytestmark = pytest.mark.slow
@@ -127,6 +129,17 @@ def test_missing_configuration_is_named(language: Adapter, full: Any) -> None:
     message = language.config_failure(full)
     for text in language.config_texts:
         assert text in message, message
+
+
+def test_container_health_check_runs_the_probe(language: Adapter) -> None:
+    """docker compose and the Dockerfile's HEALTHCHECK run the command the probe tests run."""
+    repo = variant(language=language.name)
+    command = LANGUAGES[language.name].healthcheck
+    compose = yaml.safe_load((repo / "docker-compose.yml").read_text())
+    assert compose["services"]["service"]["healthcheck"]["test"] == ["CMD", *command]
+    dockerfile = (repo / "service" / "Dockerfile").read_text()
+    healthcheck = dockerfile[dockerfile.index("HEALTHCHECK ") :]
+    assert f"CMD {json.dumps(list(command))}" in healthcheck.split("\n\n")[0], healthcheck
 
 
 def test_bare_service_has_no_checks(language: Adapter, tmp_path_factory: pytest.TempPathFactory) -> None:

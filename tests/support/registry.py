@@ -32,12 +32,10 @@ class Cloud:
     """What the suites need to know about one cloud."""
 
     name: str
-    # Answers that turn the canonical (AWS) answer set into a valid one for this cloud: Cloud Run
-    # needs at least 1 vCPU, and CDK only exists for AWS.
+    # Answers that turn the canonical (AWS) answer set into a valid one for this cloud.
     overrides: dict[str, Any]
-    # The Terraform provider's registry name (required_providers key) and its state backend.
+    # The Terraform provider's name (its required_providers key and resource prefix).
     provider: str
-    backend: str
     # The computed value that says where the service runs (region or location).
     place: str
 
@@ -47,54 +45,23 @@ class Language:
     """What the suites need to know about one language's rendered service/."""
 
     name: str
-    # The service's manifest and lock file, the file its configuration lives in, and the
-    # command its Dockerfile runs as the container's health check.
-    manifest: str
-    lock: str
-    config: str
+    # The container's health check: docker compose's and the Dockerfile's HEALTHCHECK command.
     healthcheck: tuple[str, ...]
 
 
 CLOUDS: dict[str, Cloud] = {
-    "aws": Cloud("aws", {}, provider="aws", backend="s3", place="aws_region"),
+    # Cloud Run needs at least 1 vCPU, and CDK only exists for AWS.
+    "aws": Cloud("aws", {}, "aws", "aws_region"),
     "gcp": Cloud(
-        "gcp",
-        {"cloud": "gcp", "iac": "terraform", "cpu": 1024, "memory": 2048},
-        provider="google",
-        backend="gcs",
-        place="gcp_region",
+        "gcp", {"cloud": "gcp", "iac": "terraform", "cpu": 1024, "memory": 2048}, "google", "gcp_region"
     ),
-    "azure": Cloud(
-        "azure",
-        {"cloud": "azure", "iac": "terraform"},
-        provider="azurerm",
-        backend="azurerm",
-        place="azure_location",
-    ),
+    "azure": Cloud("azure", {"cloud": "azure", "iac": "terraform"}, "azurerm", "azure_location"),
 }
 
 LANGUAGES: dict[str, Language] = {
-    "python": Language(
-        "python",
-        manifest="requirements.txt",
-        lock="requirements-dev.txt",
-        config="app/config.py",
-        healthcheck=("python", "-m", "app.healthcheck"),
-    ),
-    "typescript": Language(
-        "typescript",
-        manifest="package.json",
-        lock="package-lock.json",
-        config="src/config.ts",
-        healthcheck=("node", "dist/healthcheck.js"),
-    ),
-    "rust": Language(
-        "rust",
-        manifest="Cargo.toml",
-        lock="Cargo.lock",
-        config="src/config.rs",
-        healthcheck=("/app/service", "healthcheck"),
-    ),
+    "python": Language("python", ("python", "-m", "app.healthcheck")),
+    "typescript": Language("typescript", ("node", "dist/healthcheck.js")),
+    "rust": Language("rust", ("/app/service", "healthcheck")),
 }
 
 # The clouds other than the canonical one, which have their own secrets backend and variants.
