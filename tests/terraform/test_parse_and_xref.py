@@ -25,7 +25,7 @@ def test_every_file_parses(cloud: str, name: str) -> None:
         assert f"environments/{env}/terraform.tfvars" in files
     # Only this cloud's resources: nothing of another cloud's tree renders.
     kinds = {kind for module in modules.values() for kind, _ in module.resources}
-    assert kinds and all(k.startswith(tree.resource_prefixes) for k in kinds), kinds
+    assert kinds and all(k.startswith(tuple(tree.facts["resource_prefixes"])) for k in kinds), kinds
 
 
 @pytest.mark.parametrize(("cloud", "name"), STRUCTURE, ids=ids(STRUCTURE))

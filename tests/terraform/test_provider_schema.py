@@ -17,8 +17,8 @@ def test_schema_is_the_pinned_provider(cloud: str) -> None:
     tree = TREES[cloud]
     schema = load_schema(tree.schema_file)
     assert schema["provider_version"] == f"{tree.provider_pin}.0"
-    assert len(schema["resources"]) > tree.schema_resources
-    resource, *path, block = tree.schema_block
+    assert len(schema["resources"]) > tree.facts["schema_resources"]
+    resource, *path, block = tree.facts["schema_block"]
     spec = schema["resources"][resource]
     for name in path:
         spec = spec["blocks"][name]
