@@ -90,35 +90,21 @@ def _computed(cloud: str, name: str) -> dict[str, Any]:
     return computed_values(TREES[cloud].answers(name))
 
 
+def _tree(cloud: str, helpers: Any, structure: Any, checked: Any, answers: Any, schema_file: Path) -> Tree:
+    """``helpers``: the cloud's module with ``terraform_dir`` and ``parsed`` (and, where the
+    cloud needs more than xref.check, ``cross_reference``)."""
+    xref = getattr(helpers, "cross_reference", _xref)
+    parsed = helpers.parsed
+    return Tree(
+        cloud, tuple(structure), tuple(checked), answers, helpers.terraform_dir, parsed, schema_file, xref
+    )
+
+
+AWS, AZURE = sorted(conftest.VARIANTS), sorted(azure_support.AZURE_VARIANTS)
 TREES: dict[str, Tree] = {
-    "aws": Tree(
-        "aws",
-        tuple(sorted(conftest.VARIANTS)),
-        tuple(sorted(conftest.VARIANTS)),
-        conftest.variant_answers,
-        conftest.terraform_dir,
-        conftest.parsed,
-        schema.SCHEMA_FILE,
-    ),
-    "gcp": Tree(
-        "gcp",
-        gcp.STRUCTURE,
-        gcp.CHECKED,
-        gcp.variant_answers,
-        gcp.terraform_dir,
-        gcp.parsed,
-        gcp.SCHEMA_FILE,
-        gcp.cross_reference,
-    ),
-    "azure": Tree(
-        "azure",
-        tuple(sorted(azure_support.AZURE_VARIANTS)),
-        tuple(sorted(azure_support.AZURE_VARIANTS)),
-        azure_support.answers,
-        azure_support.terraform_dir,
-        azure_support.parsed,
-        azure_support.SCHEMA_FILE,
-    ),
+    "aws": _tree("aws", conftest, AWS, AWS, conftest.variant_answers, schema.SCHEMA_FILE),
+    "gcp": _tree("gcp", gcp, gcp.STRUCTURE, gcp.CHECKED, gcp.variant_answers, gcp.SCHEMA_FILE),
+    "azure": _tree("azure", azure_support, AZURE, AZURE, azure_support.answers, azure_support.SCHEMA_FILE),
 }
 assert tuple(TREES) == CLOUD_CHOICES == tuple(FACTS), "tests/terraform: every cloud of copier/cloud.yml"
 
