@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.services.support import Adapter, ServiceProcess, free_port
+from tests.services.support import Adapter, ServiceProcess, UnsetServers, free_port
 from tests.support.registry import CLOUDS, OTHER_CLOUDS
 from tests.support.render import variant
 from tests.support.tools import tool
@@ -130,11 +130,8 @@ class Python(Adapter):
     name = "python"
     log_key = "message"
     redis_down_errors = frozenset({"refused", "timeout"})
-    config_exit = 2
-    config_texts = ("DB_SECRET_ARN is not set", "REDIS_URL is not set")
-    notice_stream = "stdout"
-    ci_refusal = "CI is set, so it may not be skipped"
-    ci_refusal_streams = ("stdout",)
+    config_error = (2, ("DB_SECRET_ARN is not set", "REDIS_URL is not set"))
+    unset_servers = UnsetServers("stdout", "CI is set, so it may not be skipped", ("stdout",))
     health_env = {"DB_POOL_SIZE": "3"}  # noqa: RUF012 (read only)
 
     def __init__(self) -> None:
@@ -176,7 +173,7 @@ class Python(Adapter):
             timeout=60,
             check=False,
         )
-        assert proc.returncode == self.config_exit
+        assert proc.returncode == self.config_error[0]
         record: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
         return record
 

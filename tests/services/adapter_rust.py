@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.services.support import Adapter, ServiceProcess, fresh_database, run_ok
+from tests.services.support import Adapter, ServiceProcess, UnsetServers, fresh_database, run_ok
 from tests.support.render import cloud_variant
 from tests.support.tools import server_url, tool
 
@@ -83,11 +83,10 @@ class Rust(Adapter):
     name = "rust"
     log_key = "message"
     redis_down_errors = frozenset({"refused", "timeout", "error"})
-    config_exit = 2
-    config_texts = ("DB_SECRET_ARN",)
-    notice_stream = "stderr"
-    ci_refusal = "CI is set, so the integration tests may not be skipped"
-    suite_timeout_s = 1200
+    config_error = (2, ("DB_SECRET_ARN",))
+    unset_servers = UnsetServers(
+        "stderr", "CI is set, so the integration tests may not be skipped", timeout_s=1200
+    )
 
     def __init__(self) -> None:
         self.binaries: dict[str, Path] = {}
@@ -116,7 +115,7 @@ class Rust(Adapter):
         proc = subprocess.run(
             [str(service)], env=env, capture_output=True, text=True, timeout=30, check=False
         )
-        assert proc.returncode == self.config_exit, proc.stdout + proc.stderr
+        assert proc.returncode == self.config_error[0], proc.stdout + proc.stderr
         return proc.stdout
 
     def own_suite(self, service: Path) -> tuple[list[str], Path, dict[str, str]]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.services.support import Adapter, ServiceProcess, free_port, run_ok
+from tests.services.support import Adapter, ServiceProcess, UnsetServers, free_port, run_ok
 from tests.support.render import variant
 from tests.support.tools import tool
 
@@ -136,11 +136,10 @@ class TypeScript(Adapter):
     name = "typescript"
     log_key = "msg"
     redis_down_errors = frozenset({"refused", "timeout"})
-    config_exit = 1
-    config_texts = ("DB_SECRET_ARN is required", "REDIS_URL is required")
-    notice_stream = "stderr"
-    ci_refusal = "CI is set, so the integration tests may not be skipped"
-    suite_timeout_s = 300
+    config_error = (1, ("DB_SECRET_ARN is required", "REDIS_URL is required"))
+    unset_servers = UnsetServers(
+        "stderr", "CI is set, so the integration tests may not be skipped", timeout_s=300
+    )
 
     def __init__(self) -> None:
         self.services: dict[str, Path] = {}
@@ -177,7 +176,7 @@ class TypeScript(Adapter):
             timeout=60,
             check=False,
         )
-        assert proc.returncode == self.config_exit, proc.stdout + proc.stderr
+        assert proc.returncode == self.config_error[0], proc.stdout + proc.stderr
         line = json.loads(proc.stdout.strip().splitlines()[-1])
         assert line["level"] == "error"
         return str(line["msg"])

@@ -6,26 +6,20 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
-import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from tests.support.servers import free_port, fresh_database, wait_for_port
 from tests.support.tools import tool
 
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["free_port", "fresh_database", "wait_for_port"]
 
 
 def run_ok(
@@ -38,19 +32,6 @@ def run_ok(
     output = f"{proc.stdout}\n{proc.stderr}"
     assert proc.returncode == 0, f"{' '.join(cmd)} failed ({proc.returncode}):\n{output[-keep:]}"
     return proc
-
-
-def fresh_database(pg_url: str, prefix: str) -> str:
-    """Create a new database on the shared server and return its URL."""
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    proc = subprocess.run(
-        [tool("psql"), pg_url, "-v", "ON_ERROR_STOP=1", "-qc", f"CREATE DATABASE {name}"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return urlunsplit(urlsplit(pg_url)._replace(path=f"/{name}"))
 
 
 def http_get(url: str, timeout: float = 5.0) -> tuple[int, dict[str, str], Any]:
@@ -86,19 +67,6 @@ def start_redis(directory: Path, *extra: str) -> tuple[str, subprocess.Popen[byt
         proc.kill()
         raise
     return f"redis://127.0.0.1:{port}/0", proc
-
-
-def wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str) -> None:
-    """Return once ``proc`` listens on loopback ``port``; fail if it exits or takes 20 s."""
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, f"{what} exited early"
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError(f"{what} did not listen on {port}")
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -288,6 +256,17 @@ def assert_mentions_none(paths: list[Path], words: tuple[str, ...]) -> None:
 # -- what the service-contract suite needs of each language -----------------------------------
 
 
+@dataclass(frozen=True)
+class UnsetServers:
+    """What a generated suite does without TEST_DATABASE_URL/TEST_REDIS_URL: the stream its
+    notice goes to, what it says when CI is set (on which streams), and how long it may take."""
+
+    notice_stream: str
+    ci_refusal: str
+    ci_refusal_streams: tuple[str, ...] = ("stdout", "stderr")
+    timeout_s: int = 600
+
+
 class Adapter:
     """How tests/services/test_service_contract.py drives one language's service.
 
@@ -302,16 +281,10 @@ class Adapter:
     log_key: str
     # What ``/health`` may name a stopped Redis.
     redis_down_errors: frozenset[str]
-    # Started without configuration: the exit code and what the error names.
-    config_exit: int
-    config_texts: tuple[str, ...]
-    # The generated suite run without TEST_DATABASE_URL/TEST_REDIS_URL: where its notice goes,
-    # and what it says when CI is set.
-    notice_stream: str
-    ci_refusal: str
-    ci_refusal_streams: tuple[str, ...] = ("stdout", "stderr")
-    # How long the generated suite may take (cargo builds its test binaries first).
-    suite_timeout_s: int = 600
+    # Started without configuration: the exit code, and what the error names.
+    config_error: tuple[int, tuple[str, ...]]
+    # The generated suite run without TEST_DATABASE_URL/TEST_REDIS_URL.
+    unset_servers: UnsetServers
     # What the healthy server of the health test is given besides its stores.
     health_env: ClassVar[dict[str, str]] = {}
 

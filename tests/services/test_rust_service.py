@@ -38,7 +38,6 @@ import pytest
 from tests.services.adapter_rust import ADAPTER, Server, run
 from tests.services.support import (
     free_port,
-    fresh_database,
     http_get,
     service_fixtures,
     start_redis,
@@ -63,11 +62,6 @@ def gcp_full(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def azure_full(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return ADAPTER.binary("azure-full", tmp_path_factory, cloud="azure")
-
-
-@pytest.fixture(scope="module")
-def database_url() -> str:
-    return fresh_database(server_url("pg"), "svcforge_rs")
 
 
 def test_full_variant_passes_fmt_clippy_and_tests(full: Path) -> None:
@@ -241,12 +235,17 @@ def _hanging_server() -> int:
     return int(listener.getsockname()[1])
 
 
-def _latencies(url: str, count: int) -> tuple[float, float, set[int]]:
+def _latencies(binary: Path, env: dict[str, str], count: int) -> tuple[float, float, set[int]]:
+    """p50 and p99 (ms) of ``count`` /health requests to the binary serving with ``env``."""
+    server = Server(binary, env)
     samples, statuses = [], set()
-    for _ in range(count):
-        started = time.perf_counter()
-        statuses.add(http_get(url)[0])
-        samples.append((time.perf_counter() - started) * 1000)
+    try:
+        for _ in range(count):
+            started = time.perf_counter()
+            statuses.add(http_get(f"{server.base}/health")[0])
+            samples.append((time.perf_counter() - started) * 1000)
+    finally:
+        server.stop()
     samples.sort()
     return samples[len(samples) // 2], samples[min(len(samples) - 1, int(len(samples) * 0.99))], statuses
 
@@ -259,18 +258,11 @@ def test_benchmark_deep_health_latency(full: Path, database_url: str) -> None:
         "HEALTH_CACHE_TTL_MS": "0",
         "HEALTH_CHECK_TIMEOUT_MS": str(timeout_ms),
     }
-    healthy = Server(full, {**common, "REDIS_URL": server_url("redis")})
-    try:
-        p50, p99, statuses = _latencies(f"{healthy.base}/health", 200)
-    finally:
-        healthy.stop()
+    p50, p99, statuses = _latencies(full, {**common, "REDIS_URL": server_url("redis")}, 200)
     assert statuses == {200}
     print(f"\nrust /health healthy: p50 {p50:.2f} ms, p99 {p99:.2f} ms (200 requests)")
-    hanging = Server(full, {**common, "REDIS_URL": f"redis://127.0.0.1:{_hanging_server()}/0"})
-    try:
-        p50, p99, statuses = _latencies(f"{hanging.base}/health", 20)
-    finally:
-        hanging.stop()
+    hanging = f"redis://127.0.0.1:{_hanging_server()}/0"
+    p50, p99, statuses = _latencies(full, {**common, "REDIS_URL": hanging}, 20)
     assert statuses == {503}
     print(f"rust /health redis hanging: p50 {p50:.2f} ms, p99 {p99:.2f} ms (timeout {timeout_ms} ms)")
     # Checks run concurrently: the total is bounded by one timeout, not the sum.

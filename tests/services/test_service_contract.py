@@ -30,7 +30,6 @@ from tests.services.support import (
     assert_contract,
     contract_env,
     free_port,
-    fresh_database,
     http_get,
     start_redis,
     stop,
@@ -53,11 +52,6 @@ def language(request: pytest.FixtureRequest) -> Adapter:
 @pytest.fixture(scope="session")
 def full(language: Adapter, tmp_path_factory: pytest.TempPathFactory) -> Any:
     return language.full(tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
-def database_url() -> str:
-    return fresh_database(server_url("pg"), "svcforge_contract")
 
 
 @pytest.fixture
@@ -127,7 +121,7 @@ def test_real_server_reports_503_when_redis_stops(
 
 def test_missing_configuration_is_named(language: Adapter, full: Any) -> None:
     message = language.config_failure(full)
-    for text in language.config_texts:
+    for text in language.config_error[1]:
         assert text in message, message
 
 
@@ -173,19 +167,20 @@ def test_health_names_the_same_class_for_the_same_fault(
 def test_unset_servers_skip_with_a_notice_and_fail_in_ci(language: Adapter, full: Any) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "CI"))}
     command, cwd, own_env = language.own_suite(full)
+    expected = language.unset_servers
 
     def suite(extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             command, cwd=cwd, env={**env, **extra, **own_env}, capture_output=True, text=True,
-            timeout=language.suite_timeout_s, check=False,
+            timeout=expected.timeout_s, check=False,
         )  # fmt: skip
 
     local = suite({})
     assert local.returncode == 0, local.stdout[-4000:] + local.stderr[-4000:]
     for name in ("TEST_DATABASE_URL", "TEST_REDIS_URL"):
         notice = f"notice: {name} is not set: its integration tests are skipped"
-        assert notice in getattr(local, language.notice_stream)
+        assert notice in getattr(local, expected.notice_stream)
     in_ci = suite({"CI": "true"})
     assert in_ci.returncode != 0
-    said = "".join(getattr(in_ci, stream) for stream in language.ci_refusal_streams)
-    assert language.ci_refusal in said, said[-4000:]
+    said = "".join(getattr(in_ci, stream) for stream in expected.ci_refusal_streams)
+    assert expected.ci_refusal in said, said[-4000:]

@@ -26,7 +26,7 @@ from tests.services.adapter_typescript import (
     run,
     static_checks,
 )
-from tests.services.support import assert_mentions_none, fresh_database, service_fixtures
+from tests.services.support import assert_mentions_none, service_fixtures
 from tests.support.registry import CLOUDS, OTHER_CLOUDS
 from tests.support.render import variant
 from tests.support.tools import server_url, tool
@@ -36,11 +36,6 @@ pytestmark = pytest.mark.slow
 
 # Both built (tsc -p tsconfig.build.json) as well.
 full, minimal = service_fixtures(ADAPTER)
-
-
-@pytest.fixture(scope="module")
-def database_url() -> str:
-    return fresh_database(server_url("pg"), "svcforge_ts")
 
 
 def _assert_pinned_and_locked(service: Path) -> tuple[dict[str, Any], dict[str, Any]]:
