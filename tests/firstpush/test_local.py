@@ -13,7 +13,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from tests.firstpush.variants import MAKE_VARIANTS, repo
 from tests.firstpush.workflow import _fresh_database
 from tests.repo.helpers import Rendered, code_blocks, section
 from tests.services.support import free_port
+from tests.support.servers import wait_for_port
 from tests.support.tools import server_url, tool
 
 pytestmark = pytest.mark.slow
@@ -89,18 +89,6 @@ def _run(command: str, cwd: Path, env: dict[str, str], timeout: int = 900) -> st
     return output
 
 
-def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, f"make run exited early:\n{log.read_text()[-6000:]}"
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"make run did not listen on {port}:\n{log.read_text()[-6000:]}")
-
-
 def _stop(proc: subprocess.Popen[bytes]) -> int:
     """Ctrl-C, as a developer stops `make run` (the whole process group gets SIGINT)."""
     if proc.poll() is None:
@@ -157,7 +145,7 @@ def test_readme_commands_and_hooks_pass_in_a_fresh_clone(key: str, toolbox: Tool
             stdin=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
     try:
-        _wait_for_port(port, proc, log, timeout=600)
+        wait_for_port(port, proc, "make run", timeout=600, log=log)
         times["make run (until listening)"] = round(time.perf_counter() - started, 1)
         smoke = _run("scripts/smoke-test.sh local", clone, {**env, "PORT": str(port)}, timeout=120)
         assert f"ok    http://127.0.0.1:{port}/health/live" in smoke, smoke

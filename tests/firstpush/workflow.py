@@ -14,17 +14,17 @@ from __future__ import annotations
 import re
 import subprocess
 import time
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import yaml
 
 from tests.firstpush.toolbox import Toolbox, fresh_clone, head_sha
-from tests.support.tools import server_url, tool
+from tests.support.servers import fresh_database
+from tests.support.tools import server_url
 
 # (job, step name as a regular expression) -> why the step cannot run on this machine. Nothing
 # else is skipped; an entry no rendered workflow needs fails the run (see `unused_skips`).
@@ -100,17 +100,7 @@ def unused_skips(results: list[StepResult], jobs: list[Job]) -> list[tuple[str, 
 
 
 def _fresh_database(name: str) -> str:
-    admin = server_url("pg")
-    database = f"{name}_{uuid.uuid4().hex[:8]}"
-    proc = subprocess.run(
-        [tool("psql"), admin, "-v", "ON_ERROR_STOP=1", "-qc", f"CREATE DATABASE {database}"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return urlunsplit(urlsplit(admin)._replace(path=f"/{database}"))
+    return fresh_database(server_url("pg"), name)
 
 
 def service_env(job: Job, env: dict[str, str]) -> dict[str, str]:
