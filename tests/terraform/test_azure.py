@@ -28,6 +28,7 @@ from tests.terraform.azure_support import (
 )
 from tests.terraform.conftest import tfparse_environments
 from tests.terraform.hcl import parse_tree
+from tests.terraform.limits import UNRESOLVED, attribute_limits, names_within_limits
 from tests.terraform.trees import TREES
 from tests.terraform.xref import check
 
@@ -100,7 +101,6 @@ SUB_RESOURCES = {
     "azurerm_postgresql_flexible_server_database",
     "azurerm_container_app_custom_domain",
 }
-_UNRESOLVED = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def test_tfvars_hold_the_computed_names_and_settings(name: str) -> None:
@@ -175,7 +175,7 @@ def _names_used(data: dict[str, Any], names: dict[str, Any]) -> dict[str, set[st
             assert attributes, f"{where}: resource type {kind} has a name but no names[env] key"
             for attribute in attributes:
                 value = item.get(attribute)
-                assert isinstance(value, str) and not _UNRESOLVED.fullmatch(value), (where, attribute, value)
+                assert isinstance(value, str) and not UNRESOLVED.fullmatch(value), (where, attribute, value)
                 keys = {key for key in NAME_KEYS[(kind, attribute)] if names[key] == value}
                 assert keys, f"{where}.{attribute} = {value!r} is not one of names[env]"
                 for key in keys:
@@ -203,25 +203,7 @@ def test_every_resource_name_is_a_computed_name(name: str) -> None:
 
 LONGEST = "payments-settlers"  # 17 characters, the maximum copier.yml allows on azure ("kv-<name>-stg")
 ALL_ENVS = ["dev", "staging", "prod"]
-# (resource type, attribute) -> Azure's limit in characters.
-LIMITS: dict[tuple[str, str], int] = {
-    ("azurerm_key_vault", "name"): 24,
-    ("azurerm_container_app", "name"): 32,
-    ("azurerm_container_app_environment", "name"): 60,
-    ("azurerm_container_registry", "name"): 50,
-    ("azurerm_postgresql_flexible_server", "name"): 63,
-    ("azurerm_redis_cache", "name"): 63,
-    ("azurerm_resource_group", "name"): 90,
-    ("azurerm_log_analytics_workspace", "name"): 63,
-    ("azurerm_user_assigned_identity", "name"): 128,
-    ("azurerm_virtual_network", "name"): 64,
-    ("azurerm_network_security_group", "name"): 80,
-    ("azurerm_private_endpoint", "name"): 80,
-    ("azurerm_monitor_action_group", "short_name"): 12,
-    ("azurerm_monitor_metric_alert", "name"): 260,
-    ("azurerm_portal_dashboard", "name"): 160,
-    ("azurerm_application_insights", "name"): 255,
-}
+LIMITS = attribute_limits("azure")
 
 
 @cache
@@ -234,14 +216,7 @@ def _longest() -> dict[str, dict[str, Any]]:
 @pytest.mark.parametrize("env", ALL_ENVS)
 def test_every_name_fits_azures_limits(env: str) -> None:
     data = _longest()[env]
-    checked = 0
-    for (kind, attribute), limit in LIMITS.items():
-        for item in data.get(kind, []):
-            value = item.get(attribute)
-            assert isinstance(value, str) and value and not _UNRESOLVED.fullmatch(value), (kind, value)
-            assert len(value) <= limit, f"{kind}.{attribute} = {value!r} ({len(value)} > {limit})"
-            checked += 1
-    assert checked >= 25
+    assert names_within_limits(data, LIMITS) >= 25
     (vault,) = data["azurerm_key_vault"]
     assert re.fullmatch(r"[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]", vault["name"])
     (registry,) = data["azurerm_container_registry"]

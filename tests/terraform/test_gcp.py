@@ -23,6 +23,7 @@ from tests.terraform.gcp import (
     terraform_dir,
 )
 from tests.terraform.hcl import tfvars
+from tests.terraform.limits import attribute_limits, names_within_limits
 from tests.terraform.xref import expressions
 
 PAIRS = [(name, env) for name in CHECKED for env in ENVS]
@@ -66,39 +67,8 @@ def test_every_variable_and_output_is_described_and_typed(name: str) -> None:
 
 # --- names
 
-# (resource type, attribute) -> Google's limit in characters for the names Terraform sets.
-LIMITS: dict[tuple[str, str], int] = {
-    ("google_cloud_run_v2_service", "name"): 49,
-    ("google_service_account", "account_id"): 30,
-    ("google_artifact_registry_repository", "repository_id"): 63,
-    ("google_kms_key_ring", "name"): 63,
-    ("google_kms_crypto_key", "name"): 63,
-    ("google_compute_network", "name"): 63,
-    ("google_compute_subnetwork", "name"): 63,
-    ("google_compute_firewall", "name"): 63,
-    ("google_compute_router", "name"): 63,
-    ("google_compute_router_nat", "name"): 63,
-    ("google_compute_global_address", "name"): 63,
-    ("google_compute_region_network_endpoint_group", "name"): 63,
-    ("google_compute_backend_service", "name"): 63,
-    ("google_compute_security_policy", "name"): 63,
-    ("google_compute_managed_ssl_certificate", "name"): 63,
-    ("google_compute_ssl_policy", "name"): 63,
-    ("google_compute_url_map", "name"): 63,
-    ("google_compute_target_https_proxy", "name"): 63,
-    ("google_compute_target_http_proxy", "name"): 63,
-    ("google_compute_global_forwarding_rule", "name"): 63,
-    ("google_sql_database_instance", "name"): 63,
-    ("google_sql_database", "name"): 63,
-    ("google_sql_user", "name"): 63,
-    ("google_redis_instance", "name"): 40,
-    ("google_secret_manager_secret", "secret_id"): 255,
-    ("google_logging_metric", "name"): 100,
-    ("google_monitoring_uptime_check_config", "display_name"): 100,
-    ("google_monitoring_notification_channel", "display_name"): 512,
-}
+LIMITS = attribute_limits("gcp")
 _NAME_RE = re.compile(r"[a-z]([a-z0-9-]*[a-z0-9])?")
-_UNRESOLVED = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def _name_values(names: dict[str, Any]) -> set[str]:
@@ -134,16 +104,7 @@ def test_every_resource_name_is_a_copier_name_within_limits(env: str) -> None:
     data = resolved("longest", env)
     names = computed("longest")["names"][env]
     allowed = _name_values(names) | {computed("longest")["db_name"]}
-    checked = 0
-    for (kind, attribute), limit in LIMITS.items():
-        for resource in data.get(kind, []):
-            value = resource.get(attribute)
-            where = f"{resource['__tfmeta']['path']}.{attribute}"
-            assert isinstance(value, str) and value, f"{where} does not resolve to a name"
-            assert not _UNRESOLVED.fullmatch(value) and "${" not in value, where
-            assert value in allowed, f"{where} = {value!r} is not a names[{env}] value"
-            assert len(value) <= limit, f"{where} = {value!r} ({len(value)} > {limit})"
-            checked += 1
+    checked = names_within_limits(data, LIMITS, allowed, f"names[{env}]")
     # prod has the load balancer (the domain is prod's); dev and staging do not.
     assert checked >= (34 if env == "prod" else 22)
     assert LONGEST in names["service"]
