@@ -5,9 +5,10 @@ described and typed."""
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from tests.terraform.hcl import parse_tree
-from tests.terraform.trees import STRUCTURE, TREES, ids
+from tests.terraform.trees import DATA, STRUCTURE, TREES, ids
 from tests.terraform.xref import check
 
 
@@ -64,72 +65,12 @@ def test_every_variable_has_description_and_type(cloud: str, name: str) -> None:
 
 # --- The checker itself: it must catch each kind of broken reference.
 
-ROOT_MAIN = """
-variable "name" {
-  type = string
-}
-
-locals {
-  upper = upper(var.name)
-}
-
-resource "aws_sns_topic" "this" {
-  name = local.upper
-}
-
-data "aws_caller_identity" "current" {}
-
-module "child" {
-  source = "../../modules/child"
-
-  topic_arn = aws_sns_topic.this.arn
-  account   = data.aws_caller_identity.current.account_id
-}
-
-output "child_id" {
-  value = module.child.id
-}
-"""
-
-CHILD = """
-variable "topic_arn" {
-  type = string
-}
-
-variable "account" {
-  type = string
-}
-
-variable "optional" {
-  type    = string
-  default = "x"
-}
-
-output "id" {
-  value = "${var.account}/${var.topic_arn}"
-}
-"""
-
-
-CASES = [
-    ("upper(var.name)", "upper(var.nmae)", "var.nmae is not declared"),
-    ("name = local.upper", "name = local.uper", "local.uper is not defined"),
-    ("aws_sns_topic.this.arn", "aws_sns_topic.that.arn", "aws_sns_topic.that is not declared"),
-    (
-        "data.aws_caller_identity.current.account_id",
-        "data.aws_caller_identity.me.account_id",
-        "data.aws_caller_identity.me is not declared",
-    ),
-    ("module.child.id", "module.child.ident", "module.child has no output 'ident'"),
-    ("module.child.id", "module.kid.id", "module.kid is not called here"),
-    (
-        "  account   = data",
-        "  unknown   = 1\n  account   = data",
-        "passes 'unknown', which case6/modules/child does not declare",
-    ),
-    ("  topic_arn = aws_sns_topic.this.arn\n", "", "does not pass required variable 'topic_arn'"),
-    ("../../modules/child", "../../modules/kid", "is not a parsed module"),
-]
+# data/xref_cases.yml: a consistent root module and its child, and [text in the root, what
+# replaces it, a part of the error] of each breakage.
+XREF = yaml.safe_load((DATA / "xref_cases.yml").read_text())
+ROOT_MAIN: str = XREF["root_main"]
+CHILD: str = XREF["child"]
+CASES: list[list[str]] = XREF["cases"]
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,12 @@ data/extract_*schema.py), and the roots and modules pin that provider."""
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from tests.support.registry import CLOUD_CHOICES
 from tests.terraform.hcl import parse_tree
 from tests.terraform.schema import load_schema
-from tests.terraform.trees import CHECKED, STRUCTURE, TREES, ids
+from tests.terraform.trees import CHECKED, DATA, STRUCTURE, TREES, ids
 
 
 @pytest.mark.parametrize("cloud", CLOUD_CHOICES)
@@ -57,138 +58,11 @@ def test_roots_pin_the_providers(cloud: str, name: str) -> None:
 # --- The checker itself: a misspelt attribute, block or type in a sample is named (gcp's:
 # test_gcp.py's test_schema_check_catches_unknown_names).
 
-AWS_SAMPLE = """
-resource "aws_lb_target_group" "this" {
-  name        = "x"
-  port        = 8080
-  protocol    = "HTTP"
-  target_type = "ip"
-
-  health_check {
-    path    = "/health/live"
-    matcher = "200"
-  }
-
-  lifecycle {
-    create_before_destroy = true
-  }
+# data/schema_cases.yml: per cloud, a sample and [text in it, its misspelling, a part of the error].
+SAMPLES: dict[str, tuple[str, list[list[str]]]] = {
+    cloud: (entry["sample"], entry["cases"])
+    for cloud, entry in yaml.safe_load((DATA / "schema_cases.yml").read_text()).items()
 }
-
-data "aws_iam_policy_document" "this" {
-  statement {
-    actions   = ["sns:Publish"]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["cloudwatch.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_cloudwatch_metric_alarm" "this" {
-  alarm_name          = "x"
-  comparison_operator = "GreaterThanThreshold"
-  evaluation_periods  = 1
-  threshold           = 1
-
-  dynamic "metric_query" {
-    for_each = ["a"]
-
-    content {
-      id         = "m${metric_query.key}"
-      expression = "MAX(METRICS())"
-    }
-  }
-}
-"""
-
-
-AWS_CASES = [
-    (
-        "  target_type = ",
-        "  target_typ  = ",
-        "aws_lb_target_group.this: unknown attribute 'target_typ'",
-    ),
-    (
-        '    matcher = "200"',
-        '    matchr  = "200"',
-        "aws_lb_target_group.this.health_check: unknown attribute 'matchr'",
-    ),
-    (
-        '      identifiers = ["cloudwatch',
-        '      identifers  = ["cloudwatch',
-        "statement.principals: unknown attribute 'identifers'",
-    ),
-    ("  health_check {", "  health_chek {", "unknown nested block 'health_chek'"),
-    ('dynamic "metric_query"', 'dynamic "metric_queri"', "unknown nested block 'metric_queri'"),
-    (
-        '      expression = "MAX',
-        '      expresion  = "MAX',
-        "aws_cloudwatch_metric_alarm.this.metric_query: unknown attribute 'expresion'",
-    ),
-    (
-        'resource "aws_lb_target_group"',
-        'resource "aws_lb_target_groupp"',
-        "aws_lb_target_groupp.this: unknown resource type",
-    ),
-    (
-        'data "aws_iam_policy_document"',
-        'data "aws_iam_policy_documents"',
-        "data.aws_iam_policy_documents.this: unknown data source type",
-    ),
-]
-
-
-AZURE_SAMPLE = """
-resource "azurerm_key_vault" "this" {
-  name      = "kv"
-  sku_name  = "standard"
-  tenant_id = "t"
-
-  network_acls {
-    default_action = "Deny"
-    bypass         = "None"
-  }
-}
-
-resource "azurerm_container_app" "this" {
-  name = "ca"
-
-  template {
-    container {
-      name = "c"
-
-      liveness_probe {
-        transport = "HTTP"
-        port      = 8080
-      }
-    }
-  }
-}
-"""
-
-AZURE_CASES = [
-    (
-        '  sku_name  = "standard"',
-        '  sku_nam   = "standard"',
-        "azurerm_key_vault.this: unknown attribute 'sku_nam'",
-    ),
-    (
-        "    bypass         =",
-        "    bypas          =",
-        "azurerm_key_vault.this.network_acls: unknown attribute 'bypas'",
-    ),
-    ("      liveness_probe {", "      liveness_prob {", "unknown nested block 'liveness_prob'"),
-    (
-        'resource "azurerm_key_vault"',
-        'resource "azurerm_key_vaults"',
-        "azurerm_key_vaults.this: unknown resource type",
-    ),
-]
-
-
-SAMPLES = {"aws": (AWS_SAMPLE, AWS_CASES), "azure": (AZURE_SAMPLE, AZURE_CASES)}
 MISSPELT = [
     (cloud, index, case[2]) for cloud, (_, cases) in SAMPLES.items() for index, case in enumerate(cases)
 ]

@@ -19,7 +19,8 @@ from tests.terraform import azure_support, conftest, gcp, schema
 from tests.terraform.hcl import Module
 from tests.terraform.xref import check
 
-FACTS: dict[str, dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "data" / "trees.yml").read_text())
+DATA = Path(__file__).parent / "data"
+FACTS: dict[str, dict[str, Any]] = yaml.safe_load((DATA / "trees.yml").read_text())
 
 
 def _xref(files: dict[str, Any], modules: dict[str, Module]) -> list[str]:
