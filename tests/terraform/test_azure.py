@@ -27,7 +27,7 @@ from tests.terraform.azure_support import (
     terraform_dir,
 )
 from tests.terraform.conftest import tfparse_environments
-from tests.terraform.hcl import parse_tree
+from tests.terraform.hcl import parse_tree, plain
 from tests.terraform.limits import UNRESOLVED, attribute_limits, names_within_limits
 from tests.terraform.trees import TREES
 from tests.terraform.xref import check
@@ -108,8 +108,7 @@ def test_tfvars_hold_the_computed_names_and_settings(name: str) -> None:
     values = computed(name)
     for env in environments(name):
         tfvars = files[f"environments/{env}/terraform.tfvars"]
-        names = {k: v for k, v in tfvars["names"].items() if k != "__is_block__"}
-        names["alarms"] = {k: v for k, v in names["alarms"].items() if k != "__is_block__"}
+        names = plain(tfvars["names"], "alarms")
         postgres_only = (
             "postgres_server",
             "postgres_dns_zone",

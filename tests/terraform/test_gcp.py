@@ -22,7 +22,7 @@ from tests.terraform.gcp import (
     resolved,
     terraform_dir,
 )
-from tests.terraform.hcl import tfvars
+from tests.terraform.hcl import plain, tfvars
 from tests.terraform.limits import attribute_limits, names_within_limits
 from tests.terraform.xref import expressions
 
@@ -94,9 +94,7 @@ def test_tfvars_names_are_copier_names(name: str) -> None:
             () if expected["use_redis"] else redis_only
         )
         dropped += () if expected["use_postgres"] or expected["use_redis"] else ("psa_range",)
-        assert {k: v for k, v in names.items() if k != "__is_block__"} | {
-            "alarms": {k: v for k, v in names["alarms"].items() if k != "__is_block__"}
-        } == {k: v for k, v in expected["names"][env].items() if k not in dropped}
+        assert plain(names, "alarms") == {k: v for k, v in expected["names"][env].items() if k not in dropped}
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
