@@ -24,7 +24,7 @@ import pytest
 from tests.firstpush.hooks import SCRIPTS, write_offline_config
 from tests.firstpush.toolbox import Toolbox, fresh_clone
 from tests.firstpush.variants import MAKE_VARIANTS, repo
-from tests.firstpush.workflow import _fresh_database
+from tests.firstpush.workflow import _fresh_database, bash
 from tests.repo.helpers import Rendered, code_blocks, section
 from tests.services.support import free_port
 from tests.support.servers import wait_for_port
@@ -74,16 +74,7 @@ def _environ(toolbox: Toolbox, rendered: Rendered) -> dict[str, str]:
 
 
 def _run(command: str, cwd: Path, env: dict[str, str], timeout: int = 900) -> str:
-    proc = subprocess.run(
-        ["bash", "-e", "-c", command],
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    proc = bash(command, cwd, env, timeout)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, f"$ {command}\n(rc {proc.returncode})\n{output[-8000:]}"
     return output

@@ -99,6 +99,20 @@ def unused_skips(results: list[StepResult], jobs: list[Job]) -> list[tuple[str, 
     return [key for key, reason in SKIPPED.items() if key[0] in present and (key[0], reason) not in used]
 
 
+def bash(script: str, cwd: Path, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
+    """``script`` under `bash -e` with exactly ``env``, no stdin, output captured (as a runner does)."""
+    return subprocess.run(
+        ["bash", "-e", "-c", script],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def _fresh_database(name: str) -> str:
     return fresh_database(server_url("pg"), name)
 
@@ -210,16 +224,7 @@ class Runner:
         assert not _EXPRESSION.search(script), f"{job}/{name}: expressions in run: are not emulated"
         started = time.perf_counter()
         try:
-            proc = subprocess.run(
-                ["bash", "-e", "-c", script],
-                cwd=workdir,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                timeout=STEP_TIMEOUT_S,
-                check=False,
-            )
+            proc = bash(script, workdir, env, STEP_TIMEOUT_S)
             output, code = proc.stdout + proc.stderr, proc.returncode
         except subprocess.TimeoutExpired as error:
             output, code = f"timed out after {STEP_TIMEOUT_S} s: {error}", -1
