@@ -20,11 +20,12 @@ import yaml
 
 from tests.repo.helpers import Rendered, rendered
 from tests.repo.infra import cdk_templates, terraform_resources
+from tests.support.registry import CLOUD_CHOICES, LANGUAGE_CHOICES
 from tests.support.render import cloud_variant, computed_values, runbook_anchors
 from tests.terraform.hcl import parse_files
 
-CLOUDS = ("aws", "gcp", "azure")
-LANGUAGES = ("python", "typescript", "rust")
+CLOUDS = CLOUD_CHOICES
+LANGUAGES = LANGUAGE_CHOICES
 # The answer sets rendered per cloud (tests/repo/helpers.py): every module and store present.
 CLOUD_KEYS = {"aws": "python-both", "gcp": "gcp-python", "azure": "azure-python"}
 

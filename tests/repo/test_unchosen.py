@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.repo.helpers import output_files
+from tests.support.registry import CLOUD_CHOICES, LANGUAGE_CHOICES
 from tests.support.render import cloud_variant
 
 # What each store brings in: its products' names, its packages and client code, its
@@ -70,8 +71,8 @@ class Case:
 def _cases() -> list[Case]:
     iac = {"python": "both", "typescript": "terraform", "rust": "cdk"}
     cases = []
-    for cloud in ("aws", "gcp", "azure"):
-        for language in ("python", "typescript", "rust"):
+    for cloud in CLOUD_CHOICES:
+        for language in LANGUAGE_CHOICES:
             for store in ("database", "cache"):
                 overrides: dict[str, Any] = {"language": language, store: "none"}
                 if cloud == "aws":
