@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -53,19 +52,16 @@ CACHE_TERMS: tuple[str, ...] = (
 ALLOWED: tuple[tuple[str, str, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class Case:
+class Case(NamedTuple):
+    """One render: its id, its cloud, its answers; ``dropped`` the stores it answers none for."""
+
     key: str
     cloud: str
     overrides: dict[str, Any]
 
     @property
     def dropped(self) -> tuple[str, ...]:
-        return tuple(
-            store
-            for store, answer in (("database", "database"), ("cache", "cache"))
-            if self.overrides.get(answer) == "none"
-        )
+        return tuple(store for store in ("database", "cache") if self.overrides.get(store) == "none")
 
 
 def _cases() -> list[Case]:
