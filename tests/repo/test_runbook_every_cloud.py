@@ -10,6 +10,7 @@ import pytest
 
 from tests.repo.helpers import (
     ALL_KEYS,
+    CLOUD_VARIANTS,
     Rendered,
     code_blocks,
     computed,
@@ -19,7 +20,11 @@ from tests.repo.helpers import (
     slugs,
     strip_code_blocks,
 )
-from tests.support.registry import CLOUDS
+from tests.support.registry import CLOUD_CHOICES, CLOUDS
+
+assert {rendered_cloud for rendered_cloud, _ in CLOUD_VARIANTS.values()} | {"aws"} == set(CLOUD_CHOICES), (
+    "tests/repo/helpers.py: an answer set for every cloud of copier/cloud.yml"
+)
 
 
 @pytest.fixture(scope="module", params=ALL_KEYS)
