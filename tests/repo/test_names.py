@@ -74,8 +74,7 @@ def test_every_runbook_row_is_checked(key: str) -> None:
 @pytest.mark.parametrize("key", _variants("terraform"))
 def test_terraform_uses_the_runbook_names(key: str) -> None:
     repo: Rendered = rendered(key)
-    runbook = repo.read("docs/runbook.md")
-    table = resource_table(runbook)
+    table = resource_table(repo.read("docs/runbook.md"))
     values = terraform_values(repo.path, repo.environments)
     problems = _row_problems(table, TF_ROWS, values)
     for env in repo.environments:
@@ -94,10 +93,9 @@ def test_terraform_uses_the_runbook_names(key: str) -> None:
 @pytest.mark.parametrize("key", _variants("cdk"))
 def test_synthesized_cdk_uses_the_runbook_names(key: str) -> None:
     repo: Rendered = rendered(key)
-    runbook = repo.read("docs/runbook.md")
-    table = resource_table(runbook)
     values = cdk_values(repo.path)
     assert sorted(values) == sorted(repo.environments)
+    table = resource_table(repo.read("docs/runbook.md"))
     problems = _row_problems(table, CDK_ROWS, values)
     config = repo.read("cdk/lib/config.ts")
     for env in repo.environments:
