@@ -21,22 +21,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from tests.support.render import variant
+from tests.support.render import EXISTING_VPC, variant
 
 # The distinct CDK outputs. "existing" uses the same answers as the Terraform tests, so
 # the rendered repository is shared with them.
 VARIANTS: dict[str, dict[str, Any]] = {
     "full": {},
     "none": {"database": "none", "cache": "none"},
-    "existing": {
-        "vpc_mode": "existing",
-        "vpc_id": "vpc-0123456789abcdef0",
-        "private_subnet_ids": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
-        "public_subnet_ids": ["subnet-0123456789abcdef2", "subnet-0123456789abcdef3"],
-        "certificate_arn": (
-            "arn:aws:acm:eu-west-1:222222222222:certificate/0a1b2c3d-0000-4000-8000-00000000000b"
-        ),
-    },
+    "existing": EXISTING_VPC,
     "no-accounts": {"aws_account_id_staging": "", "aws_account_id_prod": ""},
 }
 

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import Result
 from typer.testing import CliRunner
 
 import svcforge
 from svcforge.cli import app
+from tests.support.registry import LANGUAGE_CHOICES
 from tests.support.render import ROOT
 
 EXAMPLE = str(ROOT / "example-answers.yml")
@@ -269,24 +271,20 @@ def test_no_tty_never_prompts(tmp_path: Path) -> None:
     assert not (tmp_path / "other").exists()
 
 
+def _complete(words: str) -> Result:
+    """Bash completion of ``words`` (the cursor after the last one)."""
+    env = {"_SVCFORGE_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": "3"}
+    return runner.invoke(app, [], env=env, prog_name="svcforge")
+
+
 def test_shell_completion_offers_choices_from_copier_yml() -> None:
-    env = {
-        "_SVCFORGE_COMPLETE": "complete_bash",
-        "COMP_WORDS": "svcforge new --language ",
-        "COMP_CWORD": "3",
-    }
-    result = runner.invoke(app, [], env=env, prog_name="svcforge")
+    result = _complete("svcforge new --language ")
     assert result.exit_code == 0
-    assert set(result.output.split()) >= {"python", "typescript", "rust"}
+    assert set(result.output.split()) >= set(LANGUAGE_CHOICES)
 
 
 def test_shell_completion_of_data_keys() -> None:
-    env = {
-        "_SVCFORGE_COMPLETE": "complete_bash",
-        "COMP_WORDS": "svcforge new --data service_",
-        "COMP_CWORD": "3",
-    }
-    result = runner.invoke(app, [], env=env, prog_name="svcforge")
+    result = _complete("svcforge new --data service_")
     assert "service_name=" in result.output.split()
 
 

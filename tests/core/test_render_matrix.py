@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from svcforge.questions import by_name, load
-from tests.support.render import CLOUD_OVERRIDES, render_to
+from tests.support.render import CLOUD_OVERRIDES, SEED_PLACEHOLDERS, render_to
 
 _Q = by_name(load())
 KEYS = ("cloud", "iac", "language", "database", "cache")
@@ -34,13 +34,6 @@ DB_RUNBOOK_MARKER = {
     "azure": "az postgres flexible-server",
 }
 
-SEED_PLACEHOLDERS = (
-    "[Service Name]",
-    "[Team/Individual]",
-    "#team-channel",
-    "service.example.com",
-    "myservice",
-)
 # Jinja left behind: `{% ... %}`, `{# ... #}` or `{{ name }}` not part of GitHub's `${{ }}`.
 UNRENDERED = re.compile(r"\{%-?\s|\s-?%\}|\{#\s|(?<!\$)\{\{-?\s*[a-z_][a-z0-9_]*(\s*\|[^}]*)?\s*-?\}\}")
 BINARY_SUFFIXES = {".png", ".jpg", ".ico", ".gz", ".zip"}

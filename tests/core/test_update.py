@@ -24,7 +24,7 @@ from svcforge.cli import app
 from svcforge.errors import EXIT_CONFLICTS, EXIT_NOT_UPDATABLE, EXIT_SOURCE, EXIT_USAGE
 from svcforge.releases import read_releases
 from tests.support import tinytemplate
-from tests.support.gitrepo import commit_all, generate, git, init_generated, template_repo
+from tests.support.gitrepo import commit_all, generate, git, init_generated, template_v1_v2
 from tests.support.render import ROOT
 
 runner = CliRunner()
@@ -528,13 +528,7 @@ def test_wizard_asks_what_the_new_version_adds(tiny: Path, tmp_path: Path) -> No
 @pytest.fixture(scope="module")
 def real_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """This checkout's template, tagged v1.0.0, and v2.0.0 with one changed line in the runbook."""
-    repo = template_repo(tmp_path_factory.mktemp("real") / "template")
-    git(repo, "tag", "v1.0.0")
-    runbook = repo / "template" / "docs" / "runbook.md.jinja"
-    runbook.write_text(runbook.read_text() + "\n<!-- reviewed for template v2 -->\n")
-    commit_all(repo, "v2")
-    git(repo, "tag", "v2.0.0")
-    return repo
+    return template_v1_v2(tmp_path_factory.mktemp("real") / "template", "<!-- reviewed for template v2 -->")
 
 
 @pytest.fixture(scope="module")

@@ -192,38 +192,39 @@ def _assert_untouched(dest: Path) -> None:
     assert not dest.exists() or not any(dest.iterdir()), f"{dest} was written"
 
 
+def _assert_cli_rejects(
+    tmp_path: Path, data: dict[str, Any], args: list[str], source: str, rule: str
+) -> None:
+    """`svcforge new` with ``data`` as --data-file and ``args`` exits 2 naming ``source`` and
+    ``rule``, and writes nothing."""
+    dest = tmp_path / "out"
+    data_file = tmp_path / "answers.yml"
+    data_file.write_text(yaml.safe_dump(data))
+    result = CliRunner().invoke(app, ["new", str(dest), "--data-file", str(data_file), *args])
+    assert result.exit_code == 2, result.output
+    assert source.format(data_file=data_file) in result.output
+    assert rule in result.output
+    _assert_untouched(dest)
+
+
 @pytest.mark.parametrize(("question", "value", "rule", "extra"), ALL_CASES, ids=IDS)
 def test_rejected_through_data(
     tmp_path: Path, question: str, value: Any, rule: str, extra: dict[str, Any]
 ) -> None:
-    dest = tmp_path / "out"
     base = {k: v for k, v in _base(extra).items() if k != question}
-    data_file = tmp_path / "answers.yml"
-    data_file.write_text(yaml.safe_dump(base))
-    result = CliRunner().invoke(
-        app, ["new", str(dest), "--data-file", str(data_file), "--data", f"{question}={value}"]
-    )
-    assert result.exit_code == 2, result.output
-    assert f"invalid answer for '{question}' from --data {question}=" in result.output
-    assert rule in result.output
-    _assert_untouched(dest)
+    source = f"invalid answer for '{question}' from --data {question}="
+    _assert_cli_rejects(tmp_path, base, ["--data", f"{question}={value}"], source, rule)
 
 
 @pytest.mark.parametrize(("question", "value", "rule", "extra"), ALL_CASES, ids=IDS)
 def test_rejected_through_data_file(
     tmp_path: Path, question: str, value: Any, rule: str, extra: dict[str, Any]
 ) -> None:
-    dest = tmp_path / "out"
     data = _base(extra)
     # In a YAML file, list answers are written as YAML, the rest as strings.
     data[question] = yaml.safe_load(value) if question in {"environments"} and value != "[staging" else value
-    data_file = tmp_path / "answers.yml"
-    data_file.write_text(yaml.safe_dump(data))
-    result = CliRunner().invoke(app, ["new", str(dest), "--data-file", str(data_file), "--defaults"])
-    assert result.exit_code == 2, result.output
-    assert f"invalid answer for '{question}' from --data-file {data_file}" in result.output
-    assert rule in result.output
-    _assert_untouched(dest)
+    source = f"invalid answer for '{question}' from --data-file {{data_file}}"
+    _assert_cli_rejects(tmp_path, data, ["--defaults"], source, rule)
 
 
 @pytest.mark.parametrize(("question", "value", "rule", "extra"), ALL_CASES, ids=IDS)

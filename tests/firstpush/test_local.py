@@ -13,7 +13,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,9 +24,10 @@ import pytest
 from tests.firstpush.hooks import SCRIPTS, write_offline_config
 from tests.firstpush.toolbox import Toolbox, fresh_clone
 from tests.firstpush.variants import MAKE_VARIANTS, repo
-from tests.firstpush.workflow import _fresh_database
+from tests.firstpush.workflow import _fresh_database, bash
 from tests.repo.helpers import Rendered, code_blocks, section
 from tests.services.support import free_port
+from tests.support.servers import wait_for_port
 from tests.support.tools import server_url, tool
 
 pytestmark = pytest.mark.slow
@@ -74,31 +74,10 @@ def _environ(toolbox: Toolbox, rendered: Rendered) -> dict[str, str]:
 
 
 def _run(command: str, cwd: Path, env: dict[str, str], timeout: int = 900) -> str:
-    proc = subprocess.run(
-        ["bash", "-e", "-c", command],
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    proc = bash(command, cwd, env, timeout)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, f"$ {command}\n(rc {proc.returncode})\n{output[-8000:]}"
     return output
-
-
-def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, f"make run exited early:\n{log.read_text()[-6000:]}"
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"make run did not listen on {port}:\n{log.read_text()[-6000:]}")
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> int:
@@ -157,7 +136,7 @@ def test_readme_commands_and_hooks_pass_in_a_fresh_clone(key: str, toolbox: Tool
             stdin=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
     try:
-        _wait_for_port(port, proc, log, timeout=600)
+        wait_for_port(port, proc, "make run", timeout=600, log=log)
         times["make run (until listening)"] = round(time.perf_counter() - started, 1)
         smoke = _run("scripts/smoke-test.sh local", clone, {**env, "PORT": str(port)}, timeout=120)
         assert f"ok    http://127.0.0.1:{port}/health/live" in smoke, smoke

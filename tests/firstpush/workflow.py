@@ -14,17 +14,17 @@ from __future__ import annotations
 import re
 import subprocess
 import time
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import yaml
 
 from tests.firstpush.toolbox import Toolbox, fresh_clone, head_sha
-from tests.support.tools import server_url, tool
+from tests.support.servers import fresh_database
+from tests.support.tools import server_url
 
 # (job, step name as a regular expression) -> why the step cannot run on this machine. Nothing
 # else is skipped; an entry no rendered workflow needs fails the run (see `unused_skips`).
@@ -99,18 +99,22 @@ def unused_skips(results: list[StepResult], jobs: list[Job]) -> list[tuple[str, 
     return [key for key, reason in SKIPPED.items() if key[0] in present and (key[0], reason) not in used]
 
 
-def _fresh_database(name: str) -> str:
-    admin = server_url("pg")
-    database = f"{name}_{uuid.uuid4().hex[:8]}"
-    proc = subprocess.run(
-        [tool("psql"), admin, "-v", "ON_ERROR_STOP=1", "-qc", f"CREATE DATABASE {database}"],
+def bash(script: str, cwd: Path, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
+    """``script`` under `bash -e` with exactly ``env``, no stdin, output captured (as a runner does)."""
+    return subprocess.run(
+        ["bash", "-e", "-c", script],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
         check=False,
     )
-    assert proc.returncode == 0, proc.stderr
-    return urlunsplit(urlsplit(admin)._replace(path=f"/{database}"))
+
+
+def _fresh_database(name: str) -> str:
+    return fresh_database(server_url("pg"), name)
 
 
 def service_env(job: Job, env: dict[str, str]) -> dict[str, str]:
@@ -220,16 +224,7 @@ class Runner:
         assert not _EXPRESSION.search(script), f"{job}/{name}: expressions in run: are not emulated"
         started = time.perf_counter()
         try:
-            proc = subprocess.run(
-                ["bash", "-e", "-c", script],
-                cwd=workdir,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                timeout=STEP_TIMEOUT_S,
-                check=False,
-            )
+            proc = bash(script, workdir, env, STEP_TIMEOUT_S)
             output, code = proc.stdout + proc.stderr, proc.returncode
         except subprocess.TimeoutExpired as error:
             output, code = f"timed out after {STEP_TIMEOUT_S} s: {error}", -1

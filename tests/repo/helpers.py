@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from tests.support.render import answers, cloud_answers, cloud_variant, variant
+from tests.support.render import answers, cloud_answers, cloud_variant, runbook_anchors, variant
 
 # Distinct answer sets: every language, every iac choice, with and without each data store,
 # one to three environments, with and without a public domain, both paging tools, a new
@@ -328,3 +328,37 @@ def alarm_rows(table: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
         if match:
             result[match.group(1)] = cells
     return result
+
+
+def assert_sections_by_store(
+    repo: Rendered, anchors: set[str], postgres: set[str], redis: set[str], secrets: set[str]
+) -> None:
+    """The runbook has each store's sections exactly when that store is chosen (and the secret
+    sections when either is)."""
+    assert (anchors >= postgres) is repo.use_postgres
+    assert (postgres & anchors == set()) is not repo.use_postgres
+    assert (anchors >= redis) is repo.use_redis
+    assert (redis & anchors == set()) is not repo.use_redis
+    has_secrets = repo.use_postgres or repo.use_redis
+    assert (anchors >= secrets) is has_secrets
+    assert (secrets & anchors == set()) is not has_secrets
+
+
+def assert_alarm_sections(
+    repo: Rendered,
+    text: str,
+    alarms: dict[str, dict[str, str]],
+    expected: set[str],
+    postgres: set[str],
+    redis: set[str],
+) -> None:
+    """The runbook's alarm rows are ``expected`` plus each chosen store's, and each alarm's
+    section (its runbook anchor) says **Alarm:** and names that alarm in every environment."""
+    expected = expected | (postgres if repo.use_postgres else set()) | (redis if repo.use_redis else set())
+    assert set(alarms) == expected
+    anchors = runbook_anchors()
+    for key, per_env in alarms.items():
+        body = section(text, anchors[key])
+        assert re.search(r"^\*\*Alarms?:\*\* ", body, flags=re.M), key
+        for env in repo.environments:
+            assert f"`{per_env[env]}`" in body, (key, env)

@@ -14,57 +14,19 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from tests.cdk import pipeline
 from tests.support.render import variant
 from tests.support.tools import lint_python, tool
 
 Values = dict[tuple[str, str], set[str]]
 
-# Terraform resource type -> attribute paths ("a.b" walks nested blocks and lists).
-TF_ATTRIBUTES: dict[str, tuple[str, ...]] = {
-    "aws_ecs_cluster": ("name",),
-    "aws_ecs_service": ("name", "load_balancer.container_name", "load_balancer.container_port"),
-    "aws_ecs_task_definition": ("family",),
-    "aws_cloudwatch_log_group": ("name",),
-    "aws_lb": ("name",),
-    "aws_lb_target_group": ("name", "port", "health_check.path"),
-    "aws_cloudwatch_dashboard": ("dashboard_name",),
-    "aws_sns_topic": ("name",),
-    "aws_iam_role": ("name",),
-    "aws_kms_alias": ("name",),
-    "aws_db_instance": ("identifier", "db_name"),
-    "aws_secretsmanager_secret": ("name",),
-    "aws_elasticache_replication_group": ("replication_group_id",),
-    "aws_cloudwatch_metric_alarm": ("alarm_name",),
-    "aws_wafv2_web_acl": ("name",),
-    "aws_cloudwatch_event_rule": ("name",),
-    "aws_cloudwatch_log_metric_filter": ("log_group_name",),
-}
-
-# CloudFormation resource type -> property paths.
-CFN_PROPERTIES: dict[str, tuple[str, ...]] = {
-    "AWS::ECS::Cluster": ("ClusterName",),
-    "AWS::ECS::Service": ("ServiceName",),
-    "AWS::ECS::TaskDefinition": (
-        "Family",
-        "ContainerDefinitions.Name",
-        "ContainerDefinitions.PortMappings.ContainerPort",
-    ),
-    "AWS::Logs::LogGroup": ("LogGroupName",),
-    "AWS::ElasticLoadBalancingV2::LoadBalancer": ("Name",),
-    "AWS::ElasticLoadBalancingV2::TargetGroup": ("Name", "Port", "HealthCheckPath"),
-    "AWS::CloudWatch::Dashboard": ("DashboardName",),
-    "AWS::SNS::Topic": ("TopicName",),
-    "AWS::IAM::Role": ("RoleName",),
-    "AWS::KMS::Alias": ("AliasName",),
-    "AWS::RDS::DBInstance": ("DBInstanceIdentifier", "DBName"),
-    "AWS::SecretsManager::Secret": ("Name",),
-    "AWS::ElastiCache::ReplicationGroup": ("ReplicationGroupId",),
-    "AWS::CloudWatch::Alarm": ("AlarmName",),
-    "AWS::WAFv2::WebACL": ("Name",),
-    "AWS::Events::Rule": ("Name",),
-    "AWS::Logs::MetricFilter": ("LogGroupName",),
-}
+# Terraform resource type -> attribute paths ("a.b" walks nested blocks and lists), and
+# CloudFormation resource type -> property paths (data/name_attributes.yml).
+_ATTRIBUTES = yaml.safe_load((Path(__file__).parent / "data" / "name_attributes.yml").read_text())
+TF_ATTRIBUTES: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in _ATTRIBUTES["terraform"].items()}
+CFN_PROPERTIES: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in _ATTRIBUTES["cloudformation"].items()}
 
 _TFPARSE = r"""
 import json, sys

@@ -24,11 +24,12 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from tests.repo.helpers import Rendered, rendered, section
 from tests.repo.infra import cdk_templates, terraform_resources
+from tests.support.registry import CLOUD_CHOICES, LANGUAGE_CHOICES
 from tests.support.render import ROOT, cloud_variant, computed_values, runbook_anchors
 from tests.terraform.hcl import parse_files
 
-CLOUDS = ("aws", "gcp", "azure")
-LANGUAGES = ("python", "typescript", "rust")
+CLOUDS = CLOUD_CHOICES
+LANGUAGES = LANGUAGE_CHOICES
 # The answer sets rendered per cloud (tests/repo/helpers.py): every module and store present.
 CLOUD_KEYS = {"aws": "python-both", "gcp": "gcp-python", "azure": "azure-python"}
 

@@ -11,15 +11,9 @@ import pytest
 import yaml
 
 from tests.repo.helpers import ALL_KEYS, OWNED_FILES, Rendered, computed, output_files, rendered
+from tests.support.render import SEED_PLACEHOLDERS
 
 KEYS = list(ALL_KEYS)
-SEED_PLACEHOLDERS = (
-    "[Service Name]",
-    "[Team/Individual]",
-    "#team-channel",
-    "service.example.com",
-    "myservice",
-)
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
 
 

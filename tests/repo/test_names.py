@@ -4,64 +4,23 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from tests.repo.helpers import VARIANTS, Rendered, alarm_rows, rendered, resource_table
 from tests.repo.infra import cdk_values, terraform_values
 
+# Per row of the runbook's resource table, the (resource type, attribute) pairs whose values it
+# lists, in the Terraform and in the synthesized CloudFormation (data/name_attributes.yml).
+_ROWS = yaml.safe_load((Path(__file__).parent / "data" / "name_attributes.yml").read_text())["runbook_rows"]
 TF_ROWS: dict[str, tuple[tuple[str, str], ...]] = {
-    "ECS cluster": (("aws_ecs_cluster", "name"),),
-    "ECS service": (("aws_ecs_service", "name"),),
-    "Container": (("aws_ecs_service", "load_balancer.container_name"),),
-    "Task definition family": (("aws_ecs_task_definition", "family"),),
-    "Log group": (("aws_cloudwatch_log_group", "name"),),
-    "Load balancer": (("aws_lb", "name"),),
-    "Target group": (("aws_lb_target_group", "name"),),
-    "Dashboard": (("aws_cloudwatch_dashboard", "dashboard_name"),),
-    "Alarm topic (SNS)": (("aws_sns_topic", "name"),),
-    "Execution role": (("aws_iam_role", "name"),),
-    "Task role": (("aws_iam_role", "name"),),
-    "KMS key alias": (("aws_kms_alias", "name"),),
-    "DB instance": (("aws_db_instance", "identifier"),),
-    "DB name": (("aws_db_instance", "db_name"),),
-    "Redis replication group": (("aws_elasticache_replication_group", "replication_group_id"),),
-    "Redis auth secret": (("aws_secretsmanager_secret", "name"),),
-    "Container port": (
-        ("aws_lb_target_group", "port"),
-        ("aws_ecs_service", "load_balancer.container_port"),
-    ),
-    "Liveness path": (("aws_lb_target_group", "health_check.path"),),
-    "WAF web ACL": (("aws_wafv2_web_acl", "name"),),
-    "WAF log group": (("aws_cloudwatch_log_group", "name"),),
-    "Deployment events rule": (("aws_cloudwatch_event_rule", "name"),),
+    label: tuple((kind, path) for kind, path in row["terraform"]) for label, row in _ROWS.items()
 }
 CDK_ROWS: dict[str, tuple[tuple[str, str], ...]] = {
-    "ECS cluster": (("AWS::ECS::Cluster", "ClusterName"),),
-    "ECS service": (("AWS::ECS::Service", "ServiceName"),),
-    "Container": (("AWS::ECS::TaskDefinition", "ContainerDefinitions.Name"),),
-    "Task definition family": (("AWS::ECS::TaskDefinition", "Family"),),
-    "Log group": (("AWS::Logs::LogGroup", "LogGroupName"),),
-    "Load balancer": (("AWS::ElasticLoadBalancingV2::LoadBalancer", "Name"),),
-    "Target group": (("AWS::ElasticLoadBalancingV2::TargetGroup", "Name"),),
-    "Dashboard": (("AWS::CloudWatch::Dashboard", "DashboardName"),),
-    "Alarm topic (SNS)": (("AWS::SNS::Topic", "TopicName"),),
-    "Execution role": (("AWS::IAM::Role", "RoleName"),),
-    "Task role": (("AWS::IAM::Role", "RoleName"),),
-    "KMS key alias": (("AWS::KMS::Alias", "AliasName"),),
-    "DB instance": (("AWS::RDS::DBInstance", "DBInstanceIdentifier"),),
-    "DB name": (("AWS::RDS::DBInstance", "DBName"),),
-    "Redis replication group": (("AWS::ElastiCache::ReplicationGroup", "ReplicationGroupId"),),
-    "Redis auth secret": (("AWS::SecretsManager::Secret", "Name"),),
-    "Container port": (
-        ("AWS::ElasticLoadBalancingV2::TargetGroup", "Port"),
-        ("AWS::ECS::TaskDefinition", "ContainerDefinitions.PortMappings.ContainerPort"),
-    ),
-    "Liveness path": (("AWS::ElasticLoadBalancingV2::TargetGroup", "HealthCheckPath"),),
-    "WAF web ACL": (("AWS::WAFv2::WebACL", "Name"),),
-    "WAF log group": (("AWS::Logs::LogGroup", "LogGroupName"),),
-    "Deployment events rule": (("AWS::Events::Rule", "Name"),),
+    label: tuple((kind, path) for kind, path in row["cloudformation"]) for label, row in _ROWS.items()
 }
 # Rows checked another way (see the tests below) or that name no resource.
 OTHER_ROWS = {"ECR repository", "Deep health path", "DB master secret"}
@@ -78,15 +37,20 @@ def _variants(kind: str) -> list[str]:
     return keys
 
 
-def _checks(
-    table: dict[str, dict[str, str]], rows: dict[str, tuple[tuple[str, str], ...]]
-) -> Iterator[tuple[str, str, str, tuple[tuple[str, str], ...]]]:
-    """(row label, environment, runbook value, where the infrastructure must define it)."""
+def _row_problems(
+    table: dict[str, dict[str, str]], rows: dict[str, tuple[tuple[str, str], ...]], values: Any
+) -> list[str]:
+    """Each runbook value not defined where ``rows`` say the infrastructure (``values`` per
+    environment: (resource type, attribute) -> values) must define it."""
+    problems = []
     for label, cells in table.items():
         if label.startswith("Alarm `") or label in OTHER_ROWS:
             continue
         for env, value in cells.items():
-            yield label, env, value, rows[label]
+            for target in rows[label]:
+                if value not in values[env].get(target, set()):
+                    problems.append(f"{env} {label} {value!r}: not in {target} {values[env].get(target)}")
+    return problems
 
 
 def _alarms_with_a_certificate(table: dict[str, dict[str, str]], env: str, certificate: bool) -> set[str]:
@@ -110,14 +74,9 @@ def test_every_runbook_row_is_checked(key: str) -> None:
 @pytest.mark.parametrize("key", _variants("terraform"))
 def test_terraform_uses_the_runbook_names(key: str) -> None:
     repo: Rendered = rendered(key)
-    runbook = repo.read("docs/runbook.md")
-    table = resource_table(runbook)
+    table = resource_table(repo.read("docs/runbook.md"))
     values = terraform_values(repo.path, repo.environments)
-    problems = []
-    for label, env, value, targets in _checks(table, TF_ROWS):
-        for target in targets:
-            if value not in values[env].get(target, set()):
-                problems.append(f"{env} {label} {value!r}: not in {target} {values[env].get(target)}")
+    problems = _row_problems(table, TF_ROWS, values)
     for env in repo.environments:
         tfvars = (repo.path / "terraform" / "environments" / env / "terraform.tfvars").read_text()
         alarms = _alarms_with_a_certificate(table, env, 'certificate_arn = "arn:' in tfvars)
@@ -134,15 +93,10 @@ def test_terraform_uses_the_runbook_names(key: str) -> None:
 @pytest.mark.parametrize("key", _variants("cdk"))
 def test_synthesized_cdk_uses_the_runbook_names(key: str) -> None:
     repo: Rendered = rendered(key)
-    runbook = repo.read("docs/runbook.md")
-    table = resource_table(runbook)
     values = cdk_values(repo.path)
     assert sorted(values) == sorted(repo.environments)
-    problems = []
-    for label, env, value, targets in _checks(table, CDK_ROWS):
-        for target in targets:
-            if value not in values[env].get(target, set()):
-                problems.append(f"{env} {label} {value!r}: not in {target} {values[env].get(target)}")
+    table = resource_table(repo.read("docs/runbook.md"))
+    problems = _row_problems(table, CDK_ROWS, values)
     config = repo.read("cdk/lib/config.ts")
     for env in repo.environments:
         block = config.split(f"name: '{env}',", 1)[1]

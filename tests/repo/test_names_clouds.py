@@ -5,9 +5,11 @@ value terraform.tfvars passes (``names``, or a top-level setting) and the name t
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.repo.helpers import (
     CLOUD_VARIANTS,
@@ -23,88 +25,13 @@ Target = tuple[str, str]
 
 # Runbook row -> (where terraform.tfvars holds it: "names.<key>" or a top-level setting,
 # the resource attributes that must carry it). Cells reading "none" or "not set" name nothing.
-GCP_ROWS: dict[str, tuple[str, tuple[Target, ...]]] = {
-    "Project": ("project_id", ()),
-    "Region": ("region", ()),
-    "Cloud Run service": ("names.service", (("google_cloud_run_v2_service", "name"),)),
-    "Container": ("names.container", (("google_cloud_run_v2_service", "template.containers.name"),)),
-    "Service account": ("names.service_account_email", ()),
-    "Artifact Registry repository": (
-        "names.artifact_repository",
-        (("google_artifact_registry_repository", "repository_id"),),
-    ),
-    "Image": ("names.image", ()),
-    "VPC network": ("names.network", (("google_compute_network", "name"),)),
-    "Subnet": ("names.subnet", (("google_compute_subnetwork", "name"),)),
-    "KMS key ring": ("names.kms_key_ring", (("google_kms_key_ring", "name"),)),
-    "KMS key": ("names.kms_key", (("google_kms_crypto_key", "name"),)),
-    "Uptime check": ("names.uptime_check", (("google_monitoring_uptime_check_config", "display_name"),)),
-    "Notification channel": (
-        "names.notification_channel",
-        (("google_monitoring_notification_channel", "display_name"),),
-    ),
-    "Dashboard": ("names.dashboard", ()),
-    "Load balancer address": ("names.lb_address", (("google_compute_global_address", "name"),)),
-    "Managed certificate": ("names.lb_certificate", (("google_compute_managed_ssl_certificate", "name"),)),
-    "Cloud Armor policy": ("names.security_policy", (("google_compute_security_policy", "name"),)),
-    "Cloud SQL instance": ("names.sql_instance", (("google_sql_database_instance", "name"),)),
-    "DB name": ("db_name", (("google_sql_database", "name"),)),
-    "DB user": ("names.db_user", (("google_sql_user", "name"),)),
-    "DB password secret": ("names.db_password_secret", (("google_secret_manager_secret", "secret_id"),)),
-    "Memorystore instance": ("names.redis_instance", (("google_redis_instance", "name"),)),
-    "Redis AUTH secret": ("names.redis_auth_secret", (("google_secret_manager_secret", "secret_id"),)),
-    "Container port": (
-        "container_port",
-        (("google_cloud_run_v2_service", "template.containers.ports.container_port"),),
-    ),
-    "Liveness path": (
-        "health_live_path",
-        (("google_cloud_run_v2_service", "template.containers.liveness_probe.http_get.path"),),
-    ),
-    "Deep health path": (
-        "health_deep_path",
-        (("google_monitoring_uptime_check_config", "http_check.path"),),
-    ),
+# Per cloud and runbook row: the computed value it shows and where the Terraform holds it
+# (data/name_attributes.yml).
+_TABLES = yaml.safe_load((Path(__file__).parent / "data" / "name_attributes.yml").read_text())
+ROWS: dict[str, dict[str, tuple[str, tuple[Target, ...]]]] = {
+    cloud: {label: (row["value"], tuple(map(tuple, row["terraform"]))) for label, row in rows.items()}
+    for cloud, rows in _TABLES["cloud_runbook_rows"].items()
 }
-AZURE_ROWS: dict[str, tuple[str, tuple[Target, ...]]] = {
-    "Subscription": ("subscription_id", ()),
-    "Location": ("location", ()),
-    "Resource group": ("names.resource_group", (("azurerm_resource_group", "name"),)),
-    "Container App": ("names.container_app", (("azurerm_container_app", "name"),)),
-    "Container Apps environment": (
-        "names.container_app_environment",
-        (("azurerm_container_app_environment", "name"),),
-    ),
-    "Container": ("names.container", (("azurerm_container_app", "template.container.name"),)),
-    "Managed identity": ("names.identity", (("azurerm_user_assigned_identity", "name"),)),
-    "Container registry": ("names.registry", (("azurerm_container_registry", "name"),)),
-    "Log Analytics workspace": ("names.log_analytics", (("azurerm_log_analytics_workspace", "name"),)),
-    "Application Insights": ("names.application_insights", (("azurerm_application_insights", "name"),)),
-    "Availability test": (
-        "names.availability_test",
-        (("azurerm_application_insights_standard_web_test", "name"),),
-    ),
-    "Virtual network": ("names.vnet", (("azurerm_virtual_network", "name"),)),
-    "Key Vault": ("names.key_vault", (("azurerm_key_vault", "name"),)),
-    "Action group": ("names.action_group", (("azurerm_monitor_action_group", "name"),)),
-    "Dashboard": ("names.dashboard", (("azurerm_portal_dashboard", "name"),)),
-    "PostgreSQL server": ("names.postgres_server", (("azurerm_postgresql_flexible_server", "name"),)),
-    "DB name": ("db_name", (("azurerm_postgresql_flexible_server_database", "name"),)),
-    "DB login": (
-        "names.db_admin_user",
-        (("azurerm_postgresql_flexible_server", "administrator_login"),),
-    ),
-    "DB password secret": ("names.db_password_secret", (("azapi_resource", "name"),)),
-    "Redis cache": ("names.redis", (("azurerm_redis_cache", "name"),)),
-    "Redis key secret": ("names.redis_password_secret", (("azapi_resource", "name"),)),
-    "Container port": ("container_port", (("azurerm_container_app", "ingress.target_port"),)),
-    "Liveness path": (
-        "health_live_path",
-        (("azurerm_container_app", "template.container.liveness_probe.path"),),
-    ),
-    "Deep health path": ("health_deep_path", ()),
-}
-ROWS = {"gcp": GCP_ROWS, "azure": AZURE_ROWS}
 # Where each cloud's Terraform gives the alerts their names.
 ALARM_TARGETS: dict[str, tuple[Target, ...]] = {
     "gcp": (("google_monitoring_alert_policy", "display_name"),),

@@ -12,15 +12,14 @@ from tests.repo.helpers import (
     VARIANTS,
     Rendered,
     alarm_rows,
+    assert_alarm_sections,
+    assert_sections_by_store,
     code_blocks,
-    headings,
     rendered,
     resource_table,
     section,
     slugs,
-    strip_code_blocks,
 )
-from tests.support.render import runbook_anchors
 
 KEYS = list(VARIANTS)
 ALWAYS_ANCHORS = (
@@ -56,23 +55,10 @@ def repo(request: pytest.FixtureRequest) -> Rendered:
     return rendered(request.param)
 
 
-def test_headings_are_unique_so_anchors_are_stable(repo: Rendered) -> None:
-    text = repo.read("docs/runbook.md")
-    anchors = slugs(text)
-    assert len(anchors) == len(set(anchors)), sorted(a for a in anchors if anchors.count(a) > 1)
-    assert [level for level, _ in headings(text)].count(1) == 1
-
-
 def test_sections_follow_the_choices(repo: Rendered) -> None:
     anchors = set(slugs(repo.read("docs/runbook.md")))
     assert set(ALWAYS_ANCHORS) <= anchors
-    assert (set(POSTGRES_ANCHORS) <= anchors) is repo.use_postgres
-    assert (set(POSTGRES_ANCHORS) & anchors == set()) is not repo.use_postgres
-    assert (set(REDIS_ANCHORS) <= anchors) is repo.use_redis
-    assert (set(REDIS_ANCHORS) & anchors == set()) is not repo.use_redis
-    has_secrets = repo.use_postgres or repo.use_redis
-    assert (set(SECRET_ANCHORS) <= anchors) is has_secrets
-    assert (set(SECRET_ANCHORS) & anchors == set()) is not has_secrets
+    assert_sections_by_store(repo, anchors, set(POSTGRES_ANCHORS), set(REDIS_ANCHORS), set(SECRET_ANCHORS))
 
 
 def test_every_alarm_has_its_anchor_and_names_its_alarm(repo: Rendered) -> None:
@@ -82,41 +68,8 @@ def test_every_alarm_has_its_anchor_and_names_its_alarm(repo: Rendered) -> None:
     expected = {"cpu_high", "memory_high", "at_max_capacity", "target_5xx"}
     expected |= {"unhealthy_hosts", "deployment_rollback"}
     expected |= {"ephemeral_storage_high", "certificate_expiry"}
-    if repo.use_postgres:
-        expected |= {"db_connections_high", "db_storage_low", "db_cpu_high", "db_auth_failures"}
-    if repo.use_redis:
-        expected |= {"cache_memory_high", "cache_cpu_high"}
-    assert set(alarms) == expected
-    anchors = runbook_anchors()
-    for key, per_env in alarms.items():
-        body = section(text, anchors[key])
-        for env in repo.environments:
-            assert f"`{per_env[env]}`" in body, (key, env)
-
-
-def test_internal_links_resolve(repo: Rendered) -> None:
-    for rel in ("docs/runbook.md", "README.md"):
-        text = repo.read(rel)
-        anchors = set(slugs(text))
-        links = re.findall(r"\]\(#([^)]+)\)", strip_code_blocks(text))
-        assert links or rel == "README.md"
-        assert sorted(set(links) - anchors) == [], rel
-    assert (repo.path / "docs/runbook.md").is_file()
-    assert "](docs/runbook.md)" in repo.read("README.md")
-
-
-def test_infrastructure_links_point_at_existing_anchors(repo: Rendered) -> None:
-    """Alarm descriptions in the Terraform and the CDK app link sections that exist."""
-    anchors = set(slugs(repo.read("docs/runbook.md")))
-    linked: set[str] = set()
-    roots = [repo.path / "terraform", repo.path / "cdk" / "lib", repo.path / "cdk" / "bin"]
-    for root in roots:
-        if not root.is_dir():
-            continue
-        for path in root.rglob("*"):
-            if path.is_file() and path.suffix in (".tf", ".tfvars", ".ts"):
-                linked |= set(re.findall(r"runbook\.md#([a-z0-9_-]+)", path.read_text()))
-    assert sorted(linked - anchors) == []
+    postgres = {"db_connections_high", "db_storage_low", "db_cpu_high", "db_auth_failures"}
+    assert_alarm_sections(repo, text, alarms, expected, postgres, {"cache_memory_high", "cache_cpu_high"})
 
 
 def test_every_aws_command_names_the_region(repo: Rendered) -> None:
@@ -127,12 +80,9 @@ def test_every_aws_command_names_the_region(repo: Rendered) -> None:
             assert line.count(f"--region {region}") == calls, line
 
 
-def test_commands_are_ready_to_paste(repo: Rendered) -> None:
-    """Real names only: no <placeholder>, no seed names, no bracketed blanks."""
+def test_commands_name_the_real_cluster(repo: Rendered) -> None:
+    """The rest of test_commands_are_ready_to_paste: test_runbook_every_cloud.py."""
     text = repo.read("docs/runbook.md")
-    for block in code_blocks(text):
-        assert not re.search(r"<[A-Za-z_ -]+>", block), block
-        assert not re.search(r"\[[A-Z][A-Za-z /-]+\]", block), block
     for env in repo.environments:
         names_cluster = resource_table(text)["ECS cluster"][env]
         assert f"--cluster {names_cluster} " in text
@@ -147,28 +97,6 @@ def test_seed_anti_patterns_are_resolved(repo: Rendered) -> None:
     assert "**temporary**" in scale
     assert "24 hours" in scale
     assert "register-scalable-target" in scale
-
-
-def test_overview_comes_from_the_answers(repo: Rendered) -> None:
-    text = repo.read("docs/runbook.md")
-    a = repo.answers
-    overview = section(text, "service-overview")
-    for value in (
-        a["description"],
-        a["owner_team"],
-        a["owner_email"],
-        a["slack_channel"],
-        a["oncall_schedule"],
-        a["aws_region"],
-        f"https://github.com/{a['github_org']}/{a['service_name']}",
-    ):
-        assert value in overview, value
-    tool = {"pagerduty": "PagerDuty", "opsgenie": "Opsgenie"}[a["oncall_tool"]]
-    assert tool in overview
-    assert "**Last verified:**" in text
-    escalation = section(text, "escalation")
-    for value in (a["oncall_schedule"], a["escalation_l2"], a["escalation_l3"], tool):
-        assert value in escalation, value
 
 
 def test_architecture_follows_the_choices(repo: Rendered) -> None:

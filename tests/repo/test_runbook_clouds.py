@@ -15,16 +15,15 @@ from tests.repo.helpers import (
     CLOUD_VARIANTS,
     Rendered,
     alarm_rows,
+    assert_alarm_sections,
+    assert_sections_by_store,
     code_blocks,
     computed,
-    headings,
     rendered,
     resource_table,
     section,
     slugs,
-    strip_code_blocks,
 )
-from tests.support.render import runbook_anchors
 
 KEYS = list(CLOUD_VARIANTS)
 ALWAYS_ANCHORS = {
@@ -129,25 +128,12 @@ def flat_values(names: dict[str, Any]) -> set[str]:
     return values
 
 
-def test_headings_are_unique_so_anchors_are_stable(repo: Rendered) -> None:
-    text = repo.read("docs/runbook.md")
-    anchors = slugs(text)
-    assert len(anchors) == len(set(anchors)), sorted(a for a in anchors if anchors.count(a) > 1)
-    assert [level for level, _ in headings(text)].count(1) == 1
-
-
 def test_sections_follow_the_choices(repo: Rendered) -> None:
     anchors = set(slugs(repo.read("docs/runbook.md")))
     assert ALWAYS_ANCHORS | CLOUD_ANCHORS[repo.cloud] <= anchors
     other = "azure" if repo.cloud == "gcp" else "gcp"
     assert not (CLOUD_ANCHORS[other] - CLOUD_ANCHORS[repo.cloud]) & anchors
-    assert (anchors >= POSTGRES_ANCHORS) is repo.use_postgres
-    assert (POSTGRES_ANCHORS & anchors == set()) is not repo.use_postgres
-    assert (anchors >= REDIS_ANCHORS) is repo.use_redis
-    assert (REDIS_ANCHORS & anchors == set()) is not repo.use_redis
-    has_secrets = repo.use_postgres or repo.use_redis
-    assert (anchors >= SECRET_ANCHORS) is has_secrets
-    assert (SECRET_ANCHORS & anchors == set()) is not has_secrets
+    assert_sections_by_store(repo, anchors, POSTGRES_ANCHORS, REDIS_ANCHORS, SECRET_ANCHORS)
 
 
 def test_every_alert_has_its_section_and_the_section_names_it(repo: Rendered) -> None:
@@ -160,38 +146,8 @@ def test_every_alert_has_its_section_and_the_section_names_it(repo: Rendered) ->
     expected |= {"health_check_failed", "revision_failed"}
     if repo.cloud == "gcp":
         expected.add("certificate_expiry")
-    if repo.use_postgres:
-        expected |= {"db_connections_high", "db_storage_high", "db_cpu_high", "db_auth_failures"}
-    if repo.use_redis:
-        expected |= {"cache_memory_high", "cache_cpu_high"}
-    assert set(alarms) == expected
-    anchors = runbook_anchors()
-    for key, per_env in alarms.items():
-        body = section(text, anchors[key])
-        assert re.search(r"^\*\*Alarms?:\*\* ", body, flags=re.M), key
-        for env in repo.environments:
-            assert f"`{per_env[env]}`" in body, (key, env)
-
-
-def test_internal_links_resolve(repo: Rendered) -> None:
-    for rel in ("docs/runbook.md", "README.md"):
-        text = repo.read(rel)
-        anchors = set(slugs(text))
-        links = re.findall(r"\]\(#([^)]+)\)", strip_code_blocks(text))
-        assert links or rel == "README.md"
-        assert sorted(set(links) - anchors) == [], rel
-    assert "](docs/runbook.md)" in repo.read("README.md")
-
-
-def test_infrastructure_links_point_at_existing_anchors(repo: Rendered) -> None:
-    """The alert policies / rules in the Terraform link runbook sections that exist."""
-    anchors = set(slugs(repo.read("docs/runbook.md")))
-    linked: set[str] = set()
-    for path in (repo.path / "terraform").rglob("*"):
-        if path.is_file() and path.suffix in (".tf", ".tfvars"):
-            linked |= set(re.findall(r"runbook\.md#([a-z0-9_-]+)", path.read_text()))
-    assert linked, "the Terraform links the runbook"
-    assert sorted(linked - anchors) == []
+    postgres = {"db_connections_high", "db_storage_high", "db_cpu_high", "db_auth_failures"}
+    assert_alarm_sections(repo, text, alarms, expected, postgres, {"cache_memory_high", "cache_cpu_high"})
 
 
 def test_every_cli_command_exists_with_its_options(repo: Rendered) -> None:
@@ -313,39 +269,6 @@ def _check_az_names(words: tuple[str, ...], n: dict[str, Any], known: set[str]) 
         assert resource.startswith(prefix), line
         assert f"/resourceGroups/{n['resource_group']}/providers/" in resource, line
         assert resource.rsplit("/", 1)[1] in known, line
-
-
-def test_commands_are_ready_to_paste(repo: Rendered) -> None:
-    """Real names only: no <placeholder>, no seed names, no bracketed blanks, no empty option."""
-    text = repo.read("docs/runbook.md")
-    for block in code_blocks(text):
-        assert not re.search(r"<[A-Za-z_ -]+>", block), block
-        assert not re.search(r"\[[A-Z][A-Za-z /-]+\]", block), block
-        assert not re.search(r"--[a-z-]+  ", block), block
-
-
-def test_overview_and_escalation_come_from_the_answers(repo: Rendered) -> None:
-    text = repo.read("docs/runbook.md")
-    a = repo.answers
-    overview = section(text, "service-overview")
-    values = computed(repo)
-    place = values["gcp_region"] if repo.cloud == "gcp" else values["azure_location"]
-    for value in (
-        a["description"],
-        a["owner_team"],
-        a["owner_email"],
-        a["slack_channel"],
-        a["oncall_schedule"],
-        place,
-        f"https://github.com/{a['github_org']}/{a['service_name']}",
-    ):
-        assert value in overview, value
-    tool = {"pagerduty": "PagerDuty", "opsgenie": "Opsgenie"}[a["oncall_tool"]]
-    assert tool in overview
-    assert "**Last verified:**" in text
-    escalation = section(text, "escalation")
-    for value in (a["oncall_schedule"], a["escalation_l2"], a["escalation_l3"], tool):
-        assert value in escalation, value
 
 
 def test_architecture_follows_the_choices(repo: Rendered) -> None:

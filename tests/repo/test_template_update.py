@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from svcforge.cli import app
 from tests.repo.helpers import ALL_KEYS, rendered
-from tests.support.gitrepo import GIT_ENV, commit_all, generate, git, template_repo
+from tests.support.gitrepo import GIT_ENV, commit_all, generate, git, template_repo, template_v1_v2
 from tests.support.render import ROOT
 from tests.support.tools import IN_CI, tool
 
@@ -40,17 +40,12 @@ if sys.argv[1:3] == ["pr", "list"]:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """This checkout's template tagged v1.0.0, and v2.0.0 with a runbook line and the README title changed."""
-    repo = template_repo(tmp_path_factory.mktemp("tpl") / "template")
-    git(repo, "tag", "v1.0.0")
-    runbook = repo / "template" / "docs" / "runbook.md.jinja"
-    runbook.write_text(runbook.read_text() + "\n<!-- v2 of the runbook template -->\n")
-    readme = repo / "template" / "README.md.jinja"
     title = "# {{ service_name }}\n"
-    assert title in readme.read_text()
-    readme.write_text(readme.read_text().replace(title, "# {{ service_name }} (template v2)\n", 1))
-    commit_all(repo, "v2")
-    git(repo, "tag", "v2.0.0")
-    return repo
+    return template_v1_v2(
+        tmp_path_factory.mktemp("tpl") / "template",
+        "<!-- v2 of the runbook template -->",
+        ("README.md.jinja", title, "# {{ service_name }} (template v2)\n"),
+    )
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
 from tests.repo.helpers import output_files
+from tests.support.registry import CLOUD_CHOICES, LANGUAGE_CHOICES
 from tests.support.render import cloud_variant
 
 # What each store brings in: its products' names, its packages and client code, its
@@ -52,26 +52,23 @@ CACHE_TERMS: tuple[str, ...] = (
 ALLOWED: tuple[tuple[str, str, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class Case:
+class Case(NamedTuple):
+    """One render: its id, its cloud, its answers; ``dropped`` the stores it answers none for."""
+
     key: str
     cloud: str
     overrides: dict[str, Any]
 
     @property
     def dropped(self) -> tuple[str, ...]:
-        return tuple(
-            store
-            for store, answer in (("database", "database"), ("cache", "cache"))
-            if self.overrides.get(answer) == "none"
-        )
+        return tuple(store for store in ("database", "cache") if self.overrides.get(store) == "none")
 
 
 def _cases() -> list[Case]:
     iac = {"python": "both", "typescript": "terraform", "rust": "cdk"}
     cases = []
-    for cloud in ("aws", "gcp", "azure"):
-        for language in ("python", "typescript", "rust"):
+    for cloud in CLOUD_CHOICES:
+        for language in LANGUAGE_CHOICES:
             for store in ("database", "cache"):
                 overrides: dict[str, Any] = {"language": language, store: "none"}
                 if cloud == "aws":

@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from tests.services.support import FaultyServers
-from tests.support.tools import tool
+from tests.support.servers import fresh_database
+from tests.support.tools import server_url, tool
+
+
+@pytest.fixture(scope="module")
+def database_url(request: pytest.FixtureRequest) -> str:
+    """A fresh database on the loopback PostgreSQL .ci/run started, for one test module."""
+    module = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_").removesuffix("_service")
+    return fresh_database(server_url("pg"), f"svcforge_{module}")
 
 
 @pytest.fixture(scope="session")

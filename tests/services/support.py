@@ -6,6 +6,7 @@ import contextlib
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -13,35 +14,30 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any, ClassVar
+
+import pytest
 
 from tests.support.render import answers, computed_values
+from tests.support.servers import free_port, fresh_database, wait_for_port
 from tests.support.tools import tool
 
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["free_port", "fresh_database", "wait_for_port"]
 
 
-def fresh_database(pg_url: str, prefix: str) -> str:
-    """Create a new database on the shared server and return its URL."""
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+def run_ok(
+    cmd: list[str], cwd: Path, env: dict[str, str], timeout: int, keep: int = 8000
+) -> subprocess.CompletedProcess[str]:
+    """Run ``cmd`` with ``env`` added to ours; it must succeed (the end of its output if not)."""
     proc = subprocess.run(
-        [tool("psql"), pg_url, "-v", "ON_ERROR_STOP=1", "-qc", f"CREATE DATABASE {name}"],
-        capture_output=True,
-        text=True,
-        timeout=60,
+        cmd, cwd=cwd, env={**os.environ, **env}, capture_output=True, text=True, timeout=timeout, check=False
     )
-    assert proc.returncode == 0, proc.stderr
-    return urlunsplit(urlsplit(pg_url)._replace(path=f"/{name}"))
+    output = f"{proc.stdout}\n{proc.stderr}"
+    assert proc.returncode == 0, f"{' '.join(cmd)} failed ({proc.returncode}):\n{output[-keep:]}"
+    return proc
 
 
 def http_get(url: str, timeout: float = 5.0) -> tuple[int, dict[str, str], Any]:
@@ -71,16 +67,12 @@ def start_redis(directory: Path, *extra: str) -> tuple[str, subprocess.Popen[byt
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "redis-server exited early"
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return f"redis://127.0.0.1:{port}/0", proc
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise AssertionError(f"redis-server did not listen on {port}")
+    try:
+        wait_for_port(port, proc, "redis-server")
+    except AssertionError:
+        proc.kill()
+        raise
+    return f"redis://127.0.0.1:{port}/0", proc
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -93,16 +85,30 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 class ServiceProcess:
     """A generated service started on a free loopback port, ready once /health/live answers."""
 
-    def __init__(self, command: list[str], cwd: Path, log_dir: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        command: list[str],
+        cwd: Path,
+        log_dir: Path,
+        env: dict[str, str],
+        *,
+        drop: tuple[str, ...] = (),
+        ready_s: float = 30,
+        stop_s: float = 15,
+    ) -> None:
+        """``drop``: prefixes of inherited variables the process must not see (the developer's
+        AWS_* or DB_* would change its configuration); ``stop_s``: its drain time on SIGTERM."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log_dir / f"server-{self.port}.log"
+        self.stop_s = stop_s
         self._out = self.log.open("w")
+        inherited = {k: v for k, v in os.environ.items() if not (drop and k.startswith(drop))}
         self.proc = subprocess.Popen(
             command,
             cwd=cwd,
             env={
-                **os.environ,
+                **inherited,
                 "HOST": "127.0.0.1",
                 "PORT": str(self.port),
                 "ENVIRONMENT": "local",
@@ -112,23 +118,29 @@ class ServiceProcess:
             stdout=self._out,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + ready_s
         while time.monotonic() < deadline:
-            assert self.proc.poll() is None, f"server exited early:\n{self.log.read_text()}"
+            assert self.proc.poll() is None, f"server exited early:\n{self.log.read_text()[-4000:]}"
             try:
-                if http_get(f"{self.base}/health/live")[0] == 200:
+                if http_get(f"{self.base}/health/live", timeout=1)[0] == 200:
                     return
             except (OSError, ValueError):
                 pass
             time.sleep(0.1)
-        raise AssertionError(f"server did not answer /health/live in 30 s:\n{self.log.read_text()}")
+        self.stop()
+        raise AssertionError(
+            f"server did not answer /health/live in {ready_s} s:\n{self.log.read_text()[-4000:]}"
+        )
+
+    def url(self, path: str) -> str:
+        return f"{self.base}{path}"
 
     def stop(self) -> int:
-        """SIGTERM (the graceful path under test), SIGKILL after 15 s; return the exit code."""
+        """SIGTERM (the graceful path under test), SIGKILL after ``stop_s``; return the exit code."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=15)
+                self.proc.wait(timeout=self.stop_s)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
@@ -319,3 +331,98 @@ def assert_cut_at_deadline(drain: Drain, drain_timeout_s: float, log: str) -> No
     assert drain.exit_code == 0, log[-4000:]
     assert drain_timeout_s <= drain.stopped_after_s < remaining_s - 0.5, drain
     assert drain.answer is None or drain.answer[0] != 503, drain
+
+
+def assert_mentions_none(paths: list[Path], words: tuple[str, ...]) -> None:
+    """None of ``paths`` mentions any of ``words`` (whole words, case-sensitive)."""
+    for path in paths:
+        text = path.read_text()
+        found = [word for word in words if re.search(rf"\b{word}\b", text)]
+        assert not found, f"{path.name} mentions {found}"
+
+
+# -- what the service-contract suite needs of each language -----------------------------------
+
+
+@dataclass(frozen=True)
+class UnsetServers:
+    """What a generated suite does without TEST_DATABASE_URL/TEST_REDIS_URL: the stream its
+    notice goes to, what it says when CI is set (on which streams), and how long it may take."""
+
+    notice_stream: str
+    ci_refusal: str
+    ci_refusal_streams: tuple[str, ...] = ("stdout", "stderr")
+    timeout_s: int = 600
+
+
+class Adapter:
+    """How tests/services/test_service_contract.py drives one language's service.
+
+    A language module subclasses it (adapter_python.py, adapter_typescript.py, adapter_rust.py):
+    how its service is rendered, installed and built, started, probed, and its own test suite
+    run, and the words its logs and errors use. Checks that only one language has stay in its
+    adapter (``check_stop_logs``) or in its test file.
+    """
+
+    name: str
+    # The JSON log field holding the message.
+    log_key: str
+    # What ``/health`` may name a stopped Redis.
+    redis_down_errors: frozenset[str]
+    # Started without configuration: the exit code, and what the error names.
+    config_error: tuple[int, tuple[str, ...]]
+    # The generated suite run without TEST_DATABASE_URL/TEST_REDIS_URL.
+    unset_servers: UnsetServers
+    # What the healthy server of the health test is given besides its stores.
+    health_env: ClassVar[dict[str, str]] = {}
+    # The variable that sets the shutdown drain timeout, and its unit's factor from seconds.
+    drain_variable: tuple[str, int] = ("SHUTDOWN_TIMEOUT_SECONDS", 1)
+    # What the log says when the drain finished in time, and when the deadline cut it ("": nothing).
+    drain_logs: tuple[str, str] = ("", "")
+
+    def drain_env(self, seconds: int) -> dict[str, str]:
+        """The environment that gives the service a drain timeout of ``seconds``."""
+        variable, factor = self.drain_variable
+        return {variable: str(seconds * factor)}
+
+    def full(self, tmp: pytest.TempPathFactory) -> Any:
+        """The full service (PostgreSQL and Redis), checked, installed and built, once a session."""
+        raise NotImplementedError
+
+    def bare(self, tmp: pytest.TempPathFactory) -> Any:
+        """The service without database or cache, ready to start."""
+        raise NotImplementedError
+
+    def start(self, service: Any, env: dict[str, str]) -> ServiceProcess:
+        raise NotImplementedError
+
+    def probe(self, service: Any, port: int) -> int:
+        """Exit code of the container's health-check command against ``port``."""
+        raise NotImplementedError
+
+    def config_failure(self, service: Any) -> str:
+        """Start with no configuration; assert the exit code; return what the service said."""
+        raise NotImplementedError
+
+    def own_suite(self, service: Any) -> tuple[list[str], Path, dict[str, str]]:
+        """The generated test suite: its command, its directory, and the variables it adds."""
+        raise NotImplementedError
+
+    def check_stop_logs(self, server: ServiceProcess) -> None:
+        """What the logs of a server stopped with SIGTERM must show."""
+        raise NotImplementedError
+
+
+def service_fixtures(adapter: Adapter) -> tuple[Any, Any]:
+    """The module fixtures of a language's test file: its full and its bare service (the
+    adapter's, shared with the contract suite)."""
+
+    @pytest.fixture(scope="module")
+    def full(tmp_path_factory: pytest.TempPathFactory) -> Any:
+        return adapter.full(tmp_path_factory)
+
+    @pytest.fixture(scope="module")
+    def bare(tmp_path_factory: pytest.TempPathFactory) -> Any:
+        return adapter.bare(tmp_path_factory)
+
+    return full, bare

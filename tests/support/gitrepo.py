@@ -69,3 +69,19 @@ def generate(template: Path | str, dst: Path, *extra: str, ref: str = "v1.0.0", 
     assert result.exit_code == 0, result.output
     init_generated(dst)
     return dst
+
+
+def template_v1_v2(dst: Path, runbook_line: str, *replacements: tuple[str, str, str]) -> Path:
+    """:func:`template_repo` tagged v1.0.0, then v2.0.0 with ``runbook_line`` appended to the
+    runbook template and each (template file, old text, new text) replacement made once."""
+    repo = template_repo(dst)
+    git(repo, "tag", "v1.0.0")
+    runbook = repo / "template" / "docs" / "runbook.md.jinja"
+    runbook.write_text(runbook.read_text() + f"\n{runbook_line}\n")
+    for rel, old, new in replacements:
+        path = repo / "template" / rel
+        assert old in path.read_text(), (rel, old)
+        path.write_text(path.read_text().replace(old, new, 1))
+    commit_all(repo, "v2")
+    git(repo, "tag", "v2.0.0")
+    return repo

@@ -12,16 +12,31 @@ from typing import Any
 
 import yaml
 
+from tests.support.registry import CLOUDS
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_ANSWERS: dict[str, Any] = yaml.safe_load((ROOT / "example-answers.yml").read_text())
 
-# Answers that turn the canonical (AWS) answer set into a valid one for each cloud: Cloud Run
-# needs at least 1 vCPU, and CDK only exists for AWS.
-CLOUD_OVERRIDES: dict[str, dict[str, Any]] = {
-    "aws": {},
-    "gcp": {"cloud": "gcp", "iac": "terraform", "cpu": 1024, "memory": 2048},
-    "azure": {"cloud": "azure", "iac": "terraform"},
+# Answers that turn the canonical (AWS) answer set into a valid one for each cloud (the registry's).
+CLOUD_OVERRIDES: dict[str, dict[str, Any]] = {name: cloud.overrides for name, cloud in CLOUDS.items()}
+
+# An existing VPC with prod's certificate (the one HTTPS-only environment); staging serves plain
+# HTTP. The Terraform and CDK tests use the same answers, so they share the rendered repository.
+EXISTING_VPC: dict[str, Any] = {
+    "vpc_mode": "existing",
+    "vpc_id": "vpc-0123456789abcdef0",
+    "private_subnet_ids": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+    "public_subnet_ids": ["subnet-0123456789abcdef2", "subnet-0123456789abcdef3"],
+    "certificate_arn": "arn:aws:acm:eu-west-1:222222222222:certificate/0a1b2c3d-0000-4000-8000-00000000000b",
 }
+# What the seed's examples left for a human to fill in; no rendered file may hold one.
+SEED_PLACEHOLDERS = (
+    "[Service Name]",
+    "[Team/Individual]",
+    "#team-channel",
+    "service.example.com",
+    "myservice",
+)
 
 _CACHE: dict[str, Path] = {}
 _BASE = Path(tempfile.mkdtemp(prefix="svcforge-renders-"))

@@ -8,14 +8,13 @@ computed names, references to ``azurerm_*``/``azapi_*`` resources and the azurer
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from tests.support.render import cloud_answers, cloud_variant, computed_values
 from tests.terraform import schema
-from tests.terraform.conftest import tfparse_environments
-from tests.terraform.hcl import Module, parse_tree
+from tests.terraform.conftest import parsed_tree, resolved_tree
+from tests.terraform.hcl import Module
 
 # The distinct Azure Terraform outputs: every module and a custom domain; no database, no
 # cache and no custom domain.
@@ -40,20 +39,14 @@ def environments(name: str) -> list[str]:
     return envs
 
 
-@cache
 def parsed(name: str) -> tuple[dict[str, Any], dict[str, Module]]:
     """Parsed files and modules of a variant's terraform/ tree."""
-    return parse_tree(terraform_dir(name))
-
-
-@cache
-def _resolved_variant(name: str) -> dict[str, dict[str, Any]]:
-    root = terraform_dir(name) / "environments"
-    return tfparse_environments([root / env for env in environments(name)])
+    return parsed_tree(terraform_dir(name))
 
 
 def resolved(name: str, env: str) -> dict[str, Any]:
-    return _resolved_variant(name)[env]
+    """tfparse's view of an environment: module inputs and tfvars resolved into values."""
+    return resolved_tree(terraform_dir(name))[env]
 
 
 def computed_for(answer_set: dict[str, Any]) -> dict[str, Any]:

@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.render import answers, computed_values, variant
-from tests.support.tools import lint_python
+from tests.support.render import EXISTING_VPC, answers, computed_values, variant
 from tests.terraform.hcl import Module, parse_tree
+from tests.terraform.runners import lint_script
 
 # The distinct Terraform outputs: every module present; no database and no cache; an
 # existing VPC (no network module). Language only changes healthcheck_command.
 VARIANTS: dict[str, dict[str, Any]] = {
     "full": {},
     "none": {"database": "none", "cache": "none"},
-    "existing": {
-        "vpc_mode": "existing",
-        "vpc_id": "vpc-0123456789abcdef0",
-        "private_subnet_ids": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
-        "public_subnet_ids": ["subnet-0123456789abcdef2", "subnet-0123456789abcdef3"],
-        # prod's certificate (the one HTTPS-only environment here); staging serves plain HTTP.
-        "certificate_arn": (
-            "arn:aws:acm:eu-west-1:222222222222:certificate/0a1b2c3d-0000-4000-8000-00000000000b"
-        ),
-    },
+    # prod's certificate (the one HTTPS-only environment here); staging serves plain HTTP.
+    "existing": EXISTING_VPC,
 }
 
 
@@ -42,9 +32,20 @@ def variant_answers(name: str) -> dict[str, Any]:
 
 
 @cache
+def parsed_tree(root: Path) -> tuple[dict[str, Any], dict[str, Module]]:
+    """Parsed files and modules of a rendered terraform/ tree (any cloud's), once."""
+    return parse_tree(root)
+
+
+@cache
+def resolved_tree(root: Path) -> dict[str, dict[str, Any]]:
+    """tfparse's view of every environment of a rendered terraform/ tree, by name, once."""
+    return tfparse_environments(sorted(path for path in (root / "environments").iterdir() if path.is_dir()))
+
+
 def parsed(name: str) -> tuple[dict[str, Any], dict[str, Module]]:
     """Parsed files and modules of a variant's terraform/ tree."""
-    return parse_tree(terraform_dir(name))
+    return parsed_tree(terraform_dir(name))
 
 
 _TFPARSE = r"""
@@ -59,16 +60,7 @@ json.dump(out, sys.stdout, default=str)
 def tfparse_environments(dirs: list[Path]) -> dict[str, dict[str, Any]]:
     """tfparse's view of each environment directory (module inputs and tfvars resolved into
     values), by directory name; one interpreter start for all of them."""
-    result = subprocess.run(
-        [lint_python(), "-c", _TFPARSE, *map(str, dirs)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    data: dict[str, dict[str, Any]] = json.loads(result.stdout)
-    return {Path(path).name: value for path, value in data.items()}
+    return {Path(path).name: value for path, value in lint_script(_TFPARSE, dirs).items()}
 
 
 @cache

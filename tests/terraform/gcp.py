@@ -17,8 +17,8 @@ from typing import Any
 
 from tests.support.render import cloud_answers, cloud_variant, computed_values
 from tests.terraform import schema
-from tests.terraform.conftest import tfparse_environments
-from tests.terraform.hcl import Module, parse_tree
+from tests.terraform.conftest import parsed_tree, resolved_tree
+from tests.terraform.hcl import Module
 from tests.terraform.xref import check, expressions
 
 LONGEST = "payments-settlement-api-x"  # 25 characters, the gcp maximum in copier.yml
@@ -56,21 +56,14 @@ def variant_answers(name: str) -> dict[str, Any]:
     return cloud_answers("gcp", **VARIANTS[name])
 
 
-@cache
 def parsed(name: str) -> tuple[dict[str, Any], dict[str, Module]]:
     """Parsed files and modules of a variant's terraform/ tree."""
-    return parse_tree(terraform_dir(name))
-
-
-@cache
-def _resolved_all(name: str) -> dict[str, dict[str, Any]]:
-    root = terraform_dir(name) / "environments"
-    return tfparse_environments(sorted(path for path in root.iterdir() if path.is_dir()))
+    return parsed_tree(terraform_dir(name))
 
 
 def resolved(name: str, env: str) -> dict[str, Any]:
     """tfparse's view of an environment: module inputs and tfvars resolved into values."""
-    return _resolved_all(name)[env]
+    return resolved_tree(terraform_dir(name))[env]
 
 
 @cache

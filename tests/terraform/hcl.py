@@ -145,3 +145,12 @@ def parse_tree(root: Path) -> tuple[dict[str, Any], dict[str, Module]]:
 def tfvars(files: dict[str, Any], rel: str) -> dict[str, Any]:
     """A parsed terraform.tfvars as a plain dict."""
     return {k: v for k, v in files[rel].items() if k != "__is_block__"}
+
+
+def plain(block: dict[str, Any], *nested: str) -> dict[str, Any]:
+    """``block`` (a parsed object such as tfvars' ``names``) without python-hcl2's bookkeeping
+    key, nor in its ``nested`` maps."""
+    out = {k: v for k, v in block.items() if k != "__is_block__"}
+    for key in nested:
+        out[key] = plain(out[key])
+    return out

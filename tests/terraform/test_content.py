@@ -15,6 +15,7 @@ from tests.terraform.conftest import (
     terraform_dir,
     variant_answers,
 )
+from tests.terraform.hcl import plain
 
 
 def _one(data: dict[str, Any], kind: str, path_suffix: str = "") -> dict[str, Any]:
@@ -177,9 +178,7 @@ def test_tfvars_hold_the_computed_names_and_settings(variant_name: str) -> None:
     values = computed(variant_name)
     for env in _envs(variant_name):
         tfvars = files[f"environments/{env}/terraform.tfvars"]
-        names = {k: v for k, v in tfvars["names"].items() if k != "__is_block__"}
-        for nested in ("alarms", "stacks"):
-            names[nested] = {k: v for k, v in names[nested].items() if k != "__is_block__"}
+        names = plain(tfvars["names"], "alarms", "stacks")
         # The names only one store uses stay out when that store is not chosen (issue 14).
         postgres_only = ("db_identifier", "db_parameter_group", "db_subnet_group", "db_security_group",
                          "db_final_snapshot", "rds_monitoring_role")  # fmt: skip

@@ -1,4 +1,5 @@
-"""The Terraform READMEs: one per module listing its inputs and outputs, and markdownlint-clean."""
+"""The Terraform READMEs of every cloud: the top-level one says what the cloud's setup needs, one
+per module lists its inputs and outputs, and all are markdownlint-clean."""
 
 from __future__ import annotations
 
@@ -8,24 +9,28 @@ import subprocess
 import pytest
 
 from tests.support.tools import tool
-from tests.terraform.conftest import parsed, terraform_dir
+from tests.terraform.trees import CHECKED, TREES, ids
 
 
-def test_module_readmes_list_every_input_and_output(variant_name: str) -> None:
-    root = terraform_dir(variant_name)
+@pytest.mark.parametrize(("cloud", "name"), CHECKED, ids=ids(CHECKED))
+def test_module_readmes_list_every_input_and_output(cloud: str, name: str) -> None:
+    tree = TREES[cloud]
+    root = tree.terraform_dir(name)
     readme = (root / "README.md").read_text()
-    assert "certificate_arn" in readme and "backend-config" in readme
-    for path, module in parsed(variant_name)[1].items():
+    for needle in tree.readme_needles(name):
+        assert needle in readme, needle
+    for path, module in tree.parsed(name)[1].items():
         if not path.startswith("modules/"):
             continue
         text = (root / path / "README.md").read_text()
-        for name in [*module.variables, *module.outputs]:
-            assert f"| `{name}` |" in text, f"{path}/README.md does not document {name}"
+        for item in [*module.variables, *module.outputs]:
+            assert f"| `{item}` |" in text, f"{path}/README.md does not document {item}"
 
 
 @pytest.mark.slow
-def test_readmes_pass_markdownlint(variant_name: str, tmp_path_factory: pytest.TempPathFactory) -> None:
-    root = terraform_dir(variant_name)
+@pytest.mark.parametrize(("cloud", "name"), CHECKED, ids=ids(CHECKED))
+def test_readmes_pass_markdownlint(cloud: str, name: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    root = TREES[cloud].terraform_dir(name)
     config = tmp_path_factory.mktemp("mdl") / ".markdownlint-cli2.jsonc"
     config.write_text(json.dumps({"config": {"default": True, "MD013": False}}))
     result = subprocess.run(

@@ -1,34 +1,29 @@
-"""The GCP Terraform: it parses, cross-references, passes checkov with zero failed checks,
-is `terraform fmt`-clean, takes every name from names[env] within Google's limits, matches
-the google provider schema, and behaves as the runbook and the service contract expect."""
+"""The GCP Terraform: it takes every name from names[env] within Google's limits and behaves as
+the runbook and the service contract expect; its checkers catch what they must. What every
+cloud's tree must pass (parse, references, schema, provider pins, `terraform fmt`, checkov,
+READMEs) is the parametrized suite over tests/terraform/trees.py."""
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-from functools import cache
 from typing import Any
 
 import pytest
 
 from tests.support.render import runbook_anchors
-from tests.support.tools import tool
 from tests.terraform.gcp import (
     CHECKED,
     ENVS,
     LONGEST,
-    STRUCTURE,
     check_schema,
     computed,
     cross_reference,
-    load_schema,
     parsed,
     resolved,
     terraform_dir,
 )
-from tests.terraform.hcl import tfvars
-from tests.terraform.runners import checkov_reports, fmt_check
+from tests.terraform.hcl import plain, tfvars
+from tests.terraform.limits import attribute_limits, names_within_limits
 from tests.terraform.xref import expressions
 
 PAIRS = [(name, env) for name in CHECKED for env in ENVS]
@@ -44,28 +39,6 @@ def _vars(name: str, env: str) -> dict[str, Any]:
 
 
 # --- parse and cross-reference
-
-
-@pytest.mark.parametrize("name", STRUCTURE)
-def test_every_file_parses(name: str) -> None:
-    files, modules = parsed(name)
-    root = terraform_dir(name)
-    on_disk = {str(p.relative_to(root)) for p in root.rglob("*") if p.suffix in (".tf", ".tfvars")}
-    assert set(files) == on_disk
-    expected = {"modules/network", "modules/cloud-run", "modules/load-balancer", "modules/monitoring"}
-    if name in ("full", "redis"):
-        expected |= {"modules/memorystore"}
-    if name == "full":
-        expected |= {"modules/cloud-sql"}
-    assert {p for p in modules if p.startswith("modules/")} == expected
-    for env in ENVS:
-        assert f"environments/{env}/terraform.tfvars" in files
-
-
-@pytest.mark.parametrize("name", STRUCTURE)
-def test_every_reference_resolves(name: str) -> None:
-    files, modules = parsed(name)
-    assert cross_reference(files, modules) == []
 
 
 def test_cross_reference_catches_broken_references() -> None:
@@ -86,137 +59,16 @@ def test_cross_reference_catches_broken_references() -> None:
 
 @pytest.mark.parametrize("name", CHECKED)
 def test_every_variable_and_output_is_described_and_typed(name: str) -> None:
+    """Described and typed on every cloud: test_parse_and_xref.py; on gcp, validated too."""
     _, modules = parsed(name)
-    for path, module in modules.items():
-        for variable, body in module.variables.items():
-            assert body.get("description"), f"{path}: variable {variable} has no description"
-            assert body.get("type"), f"{path}: variable {variable} has no type"
-        for output, body in module.outputs.items():
-            assert body.get("description"), f"{path}: output {output} has no description"
     validated = [v for m in modules.values() for v in m.variables.values() if v.get("validation")]
     assert len(validated) >= 30
 
 
-# --- checkov
-
-SKIP = re.compile(r"#\s*checkov:skip=(?P<id>CKV2?_GCP_\d+):(?P<reason>.*)")
-# Every skip in the GCP modules; a new one must be added here on purpose, with its reason inline.
-ALLOWED_SKIPS = {
-    "CKV_GCP_6",  # ENCRYPTED_ONLY requires TLS; client certificates would need the Auth Proxy
-    "CKV_GCP_79",  # PostgreSQL 16 is the major the service is tested against
-    "CKV2_GCP_13",  # log_duration logs every statement; Query Insights has latency
-}
-
-
-@cache
-def _reports() -> dict[tuple[str, str], dict[str, Any]]:
-    return checkov_reports({pair: terraform_dir(pair[0]) / "environments" / pair[1] for pair in PAIRS})
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(("name", "env"), PAIRS)
-def test_checkov_finds_nothing(name: str, env: str) -> None:
-    report = _reports()[(name, env)]
-    summary = report["summary"]
-    failed = [
-        f"{c['check_id']} {c['resource']} ({c['file_path']}): {c['check_name']}"
-        for c in report["results"]["failed_checks"]
-    ]
-    assert summary["parsing_errors"] == 0
-    assert failed == []
-    assert summary["passed"] >= (60 if name == "full" else 30)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(("name", "env"), PAIRS)
-def test_checkov_skips_are_inline_and_reasoned(name: str, env: str) -> None:
-    for check in _reports()[(name, env)]["results"]["skipped_checks"]:
-        assert check["check_id"] in ALLOWED_SKIPS, check["check_id"]
-        assert len(check["check_result"].get("suppress_comment", "")) >= 30, check
-
-
-def test_skip_comments_carry_reasons_and_are_documented() -> None:
-    seen: set[str] = set()
-    for name in CHECKED:
-        root = terraform_dir(name)
-        readme = (root / "README.md").read_text()
-        found: set[str] = set()
-        for path in root.rglob("*.tf"):
-            for match in SKIP.finditer(path.read_text()):
-                found.add(match.group("id"))
-                assert len(match.group("reason").strip()) >= 30, (path, match.group(0))
-        for check_id in found:
-            assert f"| `{check_id}` |" in readme, f"{name}: README does not explain {check_id}"
-        seen |= found
-    assert seen == ALLOWED_SKIPS
-
-
-# --- terraform fmt and whitespace
-
-
-@cache
-def _fmt_results() -> dict[str, tuple[int, str, str]]:
-    return fmt_check([terraform_dir(name) for name in STRUCTURE])
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", STRUCTURE)
-def test_terraform_fmt_check_is_clean(name: str) -> None:
-    code, listing, errors = _fmt_results()[str(terraform_dir(name))]
-    # 0: formatted; 3: files to reformat (listed with their diff); 2: syntax error.
-    assert code == 0, f"{listing}{errors}"
-
-
-@pytest.mark.parametrize("name", STRUCTURE)
-def test_files_are_whitespace_clean(name: str) -> None:
-    for path in sorted(terraform_dir(name).rglob("*")):
-        if not path.is_file():
-            continue
-        text = path.read_text()
-        assert text.endswith("\n") and not text.endswith("\n\n"), f"{path}: final newline"
-        assert "\n\n\n" not in text, f"{path}: run of blank lines"
-        for number, line in enumerate(text.splitlines(), 1):
-            assert line == line.rstrip(), f"{path}:{number}: trailing whitespace"
-            assert "\t" not in line, f"{path}:{number}: tab"
-        for marker in ("TODO", "FIXME", "myservice", "None", "{{", "{%"):
-            assert marker not in text, f"{path}: {marker}"
-
-
 # --- names
 
-# (resource type, attribute) -> Google's limit in characters for the names Terraform sets.
-LIMITS: dict[tuple[str, str], int] = {
-    ("google_cloud_run_v2_service", "name"): 49,
-    ("google_service_account", "account_id"): 30,
-    ("google_artifact_registry_repository", "repository_id"): 63,
-    ("google_kms_key_ring", "name"): 63,
-    ("google_kms_crypto_key", "name"): 63,
-    ("google_compute_network", "name"): 63,
-    ("google_compute_subnetwork", "name"): 63,
-    ("google_compute_firewall", "name"): 63,
-    ("google_compute_router", "name"): 63,
-    ("google_compute_router_nat", "name"): 63,
-    ("google_compute_global_address", "name"): 63,
-    ("google_compute_region_network_endpoint_group", "name"): 63,
-    ("google_compute_backend_service", "name"): 63,
-    ("google_compute_security_policy", "name"): 63,
-    ("google_compute_managed_ssl_certificate", "name"): 63,
-    ("google_compute_ssl_policy", "name"): 63,
-    ("google_compute_url_map", "name"): 63,
-    ("google_compute_target_https_proxy", "name"): 63,
-    ("google_compute_target_http_proxy", "name"): 63,
-    ("google_compute_global_forwarding_rule", "name"): 63,
-    ("google_sql_database_instance", "name"): 63,
-    ("google_sql_database", "name"): 63,
-    ("google_sql_user", "name"): 63,
-    ("google_redis_instance", "name"): 40,
-    ("google_secret_manager_secret", "secret_id"): 255,
-    ("google_logging_metric", "name"): 100,
-    ("google_monitoring_uptime_check_config", "display_name"): 100,
-    ("google_monitoring_notification_channel", "display_name"): 512,
-}
+LIMITS = attribute_limits("gcp")
 _NAME_RE = re.compile(r"[a-z]([a-z0-9-]*[a-z0-9])?")
-_UNRESOLVED = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def _name_values(names: dict[str, Any]) -> set[str]:
@@ -242,9 +94,7 @@ def test_tfvars_names_are_copier_names(name: str) -> None:
             () if expected["use_redis"] else redis_only
         )
         dropped += () if expected["use_postgres"] or expected["use_redis"] else ("psa_range",)
-        assert {k: v for k, v in names.items() if k != "__is_block__"} | {
-            "alarms": {k: v for k, v in names["alarms"].items() if k != "__is_block__"}
-        } == {k: v for k, v in expected["names"][env].items() if k not in dropped}
+        assert plain(names, "alarms") == {k: v for k, v in expected["names"][env].items() if k not in dropped}
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
@@ -252,16 +102,7 @@ def test_every_resource_name_is_a_copier_name_within_limits(env: str) -> None:
     data = resolved("longest", env)
     names = computed("longest")["names"][env]
     allowed = _name_values(names) | {computed("longest")["db_name"]}
-    checked = 0
-    for (kind, attribute), limit in LIMITS.items():
-        for resource in data.get(kind, []):
-            value = resource.get(attribute)
-            where = f"{resource['__tfmeta']['path']}.{attribute}"
-            assert isinstance(value, str) and value, f"{where} does not resolve to a name"
-            assert not _UNRESOLVED.fullmatch(value) and "${" not in value, where
-            assert value in allowed, f"{where} = {value!r} is not a names[{env}] value"
-            assert len(value) <= limit, f"{where} = {value!r} ({len(value)} > {limit})"
-            checked += 1
+    checked = names_within_limits(data, LIMITS, allowed, f"names[{env}]")
     # prod has the load balancer (the domain is prod's); dev and staging do not.
     assert checked >= (34 if env == "prod" else 22)
     assert LONGEST in names["service"]
@@ -533,8 +374,8 @@ def test_roots_and_modules_pin_the_providers(name: str) -> None:
         terraform = body["terraform"][0]
         providers = terraform["required_providers"][0]
         assert terraform["required_version"] == ">= 1.11", path
+        # The rest of the pins on every cloud: test_provider_schema.py's test_roots_pin_the_providers.
         if path.startswith("environments/"):
-            assert providers["google"]["version"] == "~> 6.50", path
             assert ("random" in providers) is (name == "full"), path
         else:
             assert providers["google"]["version"] == ">= 6.50", path
@@ -542,19 +383,6 @@ def test_roots_and_modules_pin_the_providers(name: str) -> None:
 
 
 # --- provider schema
-
-
-def test_schema_is_the_pinned_provider() -> None:
-    schema = load_schema()
-    assert schema["provider_version"] == "6.50.0"
-    assert len(schema["resources"]) > 1000
-    assert "vpc_access" in schema["resources"]["google_cloud_run_v2_service"]["blocks"]["template"]["blocks"]
-
-
-@pytest.mark.parametrize("name", STRUCTURE)
-def test_rendered_terraform_matches_the_provider_schema(name: str) -> None:
-    _, modules = parsed(name)
-    assert check_schema(modules) == []
 
 
 def test_schema_check_catches_unknown_names() -> None:
@@ -570,36 +398,3 @@ def test_schema_check_catches_unknown_names() -> None:
     assert errors == [
         "modules/cloud-run: google_cloud_run_v2_service.this: unknown attribute 'min_instances'"
     ]
-
-
-# --- documentation
-
-
-@pytest.mark.parametrize("name", CHECKED)
-def test_module_readmes_list_every_input_and_output(name: str) -> None:
-    root = terraform_dir(name)
-    readme = (root / "README.md").read_text()
-    assert "gcloud services enable" in readme and "services identity create" in readme
-    assert computed(name)["gcp_state_bucket"] in readme
-    for path, module in parsed(name)[1].items():
-        if not path.startswith("modules/"):
-            continue
-        text = (root / path / "README.md").read_text()
-        for item in [*module.variables, *module.outputs]:
-            assert f"| `{item}` |" in text, f"{path}/README.md does not document {item}"
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", CHECKED)
-def test_readmes_pass_markdownlint(name: str, tmp_path_factory: pytest.TempPathFactory) -> None:
-    root = terraform_dir(name)
-    config = tmp_path_factory.mktemp("mdl") / ".markdownlint-cli2.jsonc"
-    config.write_text(json.dumps({"config": {"default": True, "MD013": False}}))
-    result = subprocess.run(
-        [tool("markdownlint-cli2"), "--config", str(config), f"{root}/**/*.md"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr

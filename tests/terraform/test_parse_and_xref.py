@@ -1,134 +1,76 @@
-"""Every rendered .tf file parses, and every reference in it resolves."""
+"""Every rendered .tf file of every cloud parses, holds the modules its answers call for and
+only that cloud's resources, every reference in it resolves, and every variable is set,
+described and typed."""
 
 from __future__ import annotations
 
 import pytest
+import yaml
 
-from tests.terraform.conftest import parsed, terraform_dir, variant_answers
 from tests.terraform.hcl import parse_tree
+from tests.terraform.trees import DATA, STRUCTURE, TREES, ids
 from tests.terraform.xref import check
 
 
-def test_every_file_parses(variant_name: str) -> None:
-    files, modules = parsed(variant_name)
-    on_disk = {
-        str(p.relative_to(terraform_dir(variant_name)))
-        for p in terraform_dir(variant_name).rglob("*")
-        if p.suffix in (".tf", ".tfvars")
-    }
+@pytest.mark.parametrize(("cloud", "name"), STRUCTURE, ids=ids(STRUCTURE))
+def test_every_file_parses(cloud: str, name: str) -> None:
+    tree = TREES[cloud]
+    files, modules = tree.parsed(name)
+    root = tree.terraform_dir(name)
+    on_disk = {str(p.relative_to(root)) for p in root.rglob("*") if p.suffix in (".tf", ".tfvars")}
     assert set(files) == on_disk
-    expected = {"modules/alb", "modules/ecs-service", "modules/monitoring"}
-    a = variant_answers(variant_name)
-    expected |= {f"environments/{env}" for env in a["environments"]}
-    if a["vpc_mode"] == "create":
-        expected.add("modules/network")
-    if a["database"] == "postgres":
-        expected.add("modules/rds")
-    if a["cache"] == "redis":
-        expected.add("modules/cache")
+    a = tree.answers(name)
+    expected = tree.modules(a) | {f"environments/{env}" for env in a["environments"]}
     assert set(modules) == expected
+    for env in a["environments"]:
+        assert f"environments/{env}/terraform.tfvars" in files
+    # Only this cloud's resources: nothing of another cloud's tree renders.
+    kinds = {kind for module in modules.values() for kind, _ in module.resources}
+    assert kinds and all(k.startswith(tuple(tree.facts["resource_prefixes"])) for k in kinds), kinds
 
 
-def test_every_reference_resolves(variant_name: str) -> None:
-    _, modules = parsed(variant_name)
-    assert check(modules) == []
+@pytest.mark.parametrize(("cloud", "name"), STRUCTURE, ids=ids(STRUCTURE))
+def test_every_reference_resolves(cloud: str, name: str) -> None:
+    tree = TREES[cloud]
+    files, modules = tree.parsed(name)
+    assert tree.cross_reference(files, modules) == []
 
 
-def test_root_variables_are_all_set_by_tfvars(variant_name: str) -> None:
-    files, modules = parsed(variant_name)
-    a = variant_answers(variant_name)
+@pytest.mark.parametrize(("cloud", "name"), STRUCTURE, ids=ids(STRUCTURE))
+def test_root_variables_are_all_set_by_tfvars(cloud: str, name: str) -> None:
+    tree = TREES[cloud]
+    files, modules = tree.parsed(name)
     # image_tag comes from the deploy pipeline. certificate_arn is always in terraform.tfvars:
     # empty (plain HTTP, or to fill in where HTTPS is required) or the answered certificate.
     left_to_set = {"image_tag"}
-    for env in a["environments"]:
+    for env in tree.answers(name)["environments"]:
         root = modules[f"environments/{env}"]
         # python-hcl2 adds bookkeeping keys such as __inline_comments__.
-        values = {
-            k: v for k, v in files[f"environments/{env}/terraform.tfvars"].items() if not k.startswith("__")
-        }
-        assert set(values) <= set(root.variables), "tfvars sets undeclared variables"
+        values = {k for k in files[f"environments/{env}/terraform.tfvars"] if not k.startswith("__")}
+        assert values <= set(root.variables), values - set(root.variables)
         required = {n for n, body in root.variables.items() if "default" not in body}
-        assert required - set(values) == left_to_set
+        assert required - values == left_to_set
 
 
-def test_every_variable_has_description_and_type(variant_name: str) -> None:
-    _, modules = parsed(variant_name)
+@pytest.mark.parametrize(("cloud", "name"), STRUCTURE, ids=ids(STRUCTURE))
+def test_every_variable_has_description_and_type(cloud: str, name: str) -> None:
+    _, modules = TREES[cloud].parsed(name)
     for module in modules.values():
-        for name, body in module.variables.items():
-            assert body.get("description"), f"{module.path}: variable {name} lacks a description"
-            assert body.get("type"), f"{module.path}: variable {name} lacks a type"
-        for name, body in module.outputs.items():
-            assert body.get("description"), f"{module.path}: output {name} lacks a description"
+        for variable, body in module.variables.items():
+            assert body.get("description"), f"{module.path}: variable {variable} lacks a description"
+            assert body.get("type"), f"{module.path}: variable {variable} lacks a type"
+        for output, body in module.outputs.items():
+            assert body.get("description"), f"{module.path}: output {output} lacks a description"
 
 
 # --- The checker itself: it must catch each kind of broken reference.
 
-ROOT_MAIN = """
-variable "name" {
-  type = string
-}
-
-locals {
-  upper = upper(var.name)
-}
-
-resource "aws_sns_topic" "this" {
-  name = local.upper
-}
-
-data "aws_caller_identity" "current" {}
-
-module "child" {
-  source = "../../modules/child"
-
-  topic_arn = aws_sns_topic.this.arn
-  account   = data.aws_caller_identity.current.account_id
-}
-
-output "child_id" {
-  value = module.child.id
-}
-"""
-
-CHILD = """
-variable "topic_arn" {
-  type = string
-}
-
-variable "account" {
-  type = string
-}
-
-variable "optional" {
-  type    = string
-  default = "x"
-}
-
-output "id" {
-  value = "${var.account}/${var.topic_arn}"
-}
-"""
-
-
-CASES = [
-    ("upper(var.name)", "upper(var.nmae)", "var.nmae is not declared"),
-    ("name = local.upper", "name = local.uper", "local.uper is not defined"),
-    ("aws_sns_topic.this.arn", "aws_sns_topic.that.arn", "aws_sns_topic.that is not declared"),
-    (
-        "data.aws_caller_identity.current.account_id",
-        "data.aws_caller_identity.me.account_id",
-        "data.aws_caller_identity.me is not declared",
-    ),
-    ("module.child.id", "module.child.ident", "module.child has no output 'ident'"),
-    ("module.child.id", "module.kid.id", "module.kid is not called here"),
-    (
-        "  account   = data",
-        "  unknown   = 1\n  account   = data",
-        "passes 'unknown', which case6/modules/child does not declare",
-    ),
-    ("  topic_arn = aws_sns_topic.this.arn\n", "", "does not pass required variable 'topic_arn'"),
-    ("../../modules/child", "../../modules/kid", "is not a parsed module"),
-]
+# data/xref_cases.yml: a consistent root module and its child, and [text in the root, what
+# replaces it, a part of the error] of each breakage.
+XREF = yaml.safe_load((DATA / "xref_cases.yml").read_text())
+ROOT_MAIN: str = XREF["root_main"]
+CHILD: str = XREF["child"]
+CASES: list[list[str]] = XREF["cases"]
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.registry import CLOUD_CHOICES
 from tests.support.render import cloud_variant
 from tests.support.tools import go_tool
 from tests.terraform.conftest import VARIANTS as AWS_VARIANTS
@@ -22,9 +23,7 @@ STORES: dict[str, dict[str, Any]] = {
     "none": {"database": "none", "cache": "none"},
 }
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
-    f"{cloud}-{store}": (cloud, overrides)
-    for cloud in ("aws", "gcp", "azure")
-    for store, overrides in STORES.items()
+    f"{cloud}-{store}": (cloud, overrides) for cloud in CLOUD_CHOICES for store, overrides in STORES.items()
 }
 CASES["aws-existing"] = ("aws", AWS_VARIANTS["existing"])
 

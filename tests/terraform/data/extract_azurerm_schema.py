@@ -12,7 +12,6 @@ Usage (about 10 s; run it when the azurerm provider pin moves)::
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
@@ -20,10 +19,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import extract_schema
 
-extract_schema.SUMMARY = re.compile(
-    r"registry\.terraform\.io/providers/hashicorp/azurerm/(?P<version>[0-9.]+)/docs/"
-    r"(?P<kind>resources|data-sources)/(?P<name>\w+) (?P<tf>azurerm_\w+)\}"
-)
+extract_schema.SUMMARY = extract_schema.summary_for("azurerm")
 
 if __name__ == "__main__":
     raise SystemExit(extract_schema.main(sys.argv))

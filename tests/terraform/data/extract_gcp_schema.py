@@ -13,7 +13,6 @@ Usage (run it when the google provider pin moves)::
 from __future__ import annotations
 
 import json
-import re
 import sys
 import tempfile
 from pathlib import Path
@@ -23,10 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import extract_schema  # type: ignore[import-not-found]
 
-extract_schema.SUMMARY = re.compile(
-    r"registry\.terraform\.io/providers/hashicorp/google/(?P<version>[0-9.]+)/docs/"
-    r"(?P<kind>resources|data-sources)/(?P<name>\w+) (?P<tf>google_\w+)\}"
-)
+extract_schema.SUMMARY = extract_schema.summary_for("google")
 _extract = extract_schema.extract
 
 

@@ -26,10 +26,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-SUMMARY = re.compile(
-    r"registry\.terraform\.io/providers/hashicorp/aws/(?P<version>[0-9.]+)/docs/"
-    r"(?P<kind>resources|data-sources)/(?P<name>\w+) (?P<tf>aws_\w+)\}"
-)
+
+def summary_for(provider: str) -> re.Pattern[str]:
+    """The docs link in a class summary of the ``provider``'s package: version, kind, type."""
+    return re.compile(
+        rf"registry\.terraform\.io/providers/hashicorp/{provider}/(?P<version>[0-9.]+)/docs/"
+        rf"(?P<kind>resources|data-sources)/(?P<name>\w+) (?P<tf>{provider}_\w+)\}}"
+    )
+
+
+SUMMARY = summary_for("aws")
 ANCHOR = re.compile(r"#(?P<attr>[A-Za-z0-9_]+) [A-Za-z0-9]+#")
 
 
