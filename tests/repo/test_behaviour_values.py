@@ -355,13 +355,14 @@ def test_aws_terraform_alarms() -> None:
         for key in expected:
             alarm, resource = alarms[key], by_name[names[key]]
             assert resource["evaluation_periods"] == alarm["evaluation_periods"], key
-            assert (
-                resource.get("datapoints_to_alarm", alarm["evaluation_periods"])
-                == alarm["evaluation_periods"]
-            )
+            # Unset (absent, or null in a for_each entry) means every datapoint.
+            datapoints = resource.get("datapoints_to_alarm")
+            assert (alarm["evaluation_periods"] if datapoints is None else datapoints) == alarm[
+                "evaluation_periods"
+            ], key
             periods = (
                 {resource["period"]}
-                if "period" in resource
+                if resource.get("period") is not None
                 else {q["metric"]["period"] for q in _listed(resource["metric_query"]) if "metric" in q}
             )
             assert periods == {alarm["period_s"]}, key
