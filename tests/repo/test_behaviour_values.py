@@ -478,6 +478,26 @@ def _max_connections_azure(resource: dict[str, Any]) -> int:
     return int(match.group(1))
 
 
+# The logical IDs the CDK stack gave each alarm before it built them in a loop over the table
+# (svcforge 0.1): a different ID would make CloudFormation replace the alarm on the next deploy.
+CDK_ALARM_IDS = {
+    "cpu_high": "CpuHigh997196C2",
+    "memory_high": "MemoryHighD71E0BB6",
+    "at_max_capacity": "AtMaxCapacity1AAB4B87",
+    "target_5xx": "Target5xx472ED778",
+    "unhealthy_hosts": "UnhealthyHosts41FE4E74",
+    "deployment_rollback": "DeploymentRollback8D7C58E4",
+    "ephemeral_storage_high": "EphemeralStorageHighEC7DA70A",
+    "certificate_expiry": "CertificateExpiry9C261083",
+    "db_connections_high": "DbConnectionsHigh35206D2A",
+    "db_storage_low": "DbStorageLowA861A42E",
+    "db_cpu_high": "DbCpuHigh6C7DC2F8",
+    "db_auth_failures": "DbAuthFailures4971A314",
+    "cache_memory_high": "CacheMemoryHighC4C689E3",
+    "cache_cpu_high": "CacheCpuHigh5881D84B",
+}
+
+
 def test_aws_cdk_alarms() -> None:
     repo = repo_of("aws")
     alarms = table(repo)["alarms"]
@@ -489,10 +509,19 @@ def test_aws_cdk_alarms() -> None:
             for r in t.get("Resources", {}).values()
             if r["Type"] == "AWS::CloudWatch::Alarm"
         }
+        logical_ids = {
+            r["Properties"]["AlarmName"]: logical_id
+            for t in templates
+            for logical_id, r in t.get("Resources", {}).items()
+            if r["Type"] == "AWS::CloudWatch::Alarm"
+        }
         for key, alarm in alarms.items():
             if names[key] not in found:
                 assert key == "certificate_expiry", key
                 continue
+            construct = "".join(part.capitalize() for part in key.split("_"))
+            assert re.fullmatch(f"{construct}[0-9A-F]{{8}}", logical_ids[names[key]]), key
+            assert logical_ids[names[key]] == CDK_ALARM_IDS.get(key, logical_ids[names[key]]), key
             resource = found[names[key]]
             assert resource["EvaluationPeriods"] == alarm["evaluation_periods"], key
             assert resource["DatapointsToAlarm"] == alarm["evaluation_periods"], key
