@@ -466,6 +466,32 @@ def test_azure_terraform_alarms() -> None:
             assert f"docs/runbook.md#{alarm['anchor']}" in prose, key
 
 
+def test_azure_terraform_dimension_filters() -> None:
+    """The metric alerts' dimension filters (a nested dynamic block tfparse does not expand):
+    the module's map carries each alarm's filter of the table, and the alert applies it."""
+    repo = repo_of("azure")
+    alarms = table(repo)["alarms"]
+    module = parse_files(repo.path / "terraform/modules/monitoring")
+    (locals_,) = [block for block in module["main.tf"]["locals"] if "metric_alerts" in block]
+    metric_alerts = locals_["metric_alerts"]
+    assert set(metric_alerts) == {key for key, alarm in alarms.items() if alarm["kind"] == "metric"}
+    for key, alert in metric_alerts.items():
+        dimension = alarms[key].get("dimension")
+        expected = [{"name": dimension["name"], "values": dimension["values"]}] if dimension else []
+        assert alert["dimensions"] == expected, key
+    assert any(alert["dimensions"] for alert in metric_alerts.values())
+    (resource,) = [
+        body
+        for block in module["main.tf"]["resource"]
+        for body in block.get("azurerm_monitor_metric_alert", {}).values()
+        if body.get("for_each") == "${local.metric_alerts}"
+    ]
+    (criteria,) = _listed(resource["criteria"])
+    (dynamic,) = _listed(criteria["dynamic"])
+    assert dynamic["dimension"]["for_each"] == "${each.value.dimensions}"
+    assert _single(dynamic["dimension"]["content"])["operator"] == "Include"
+
+
 def _iso_minutes(value: str) -> int:
     match = re.fullmatch(r"PT(\d+)M", value)
     assert match, value
