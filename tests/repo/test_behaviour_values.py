@@ -418,13 +418,14 @@ def test_aws_terraform_alarms() -> None:
         for key in expected:
             alarm, resource = alarms[key], by_name[names[key]]
             assert resource["evaluation_periods"] == alarm["evaluation_periods"], key
-            assert (
-                resource.get("datapoints_to_alarm", alarm["evaluation_periods"])
-                == alarm["evaluation_periods"]
-            )
+            # Unset (absent, or null in a for_each entry) means every datapoint.
+            datapoints = resource.get("datapoints_to_alarm")
+            assert (alarm["evaluation_periods"] if datapoints is None else datapoints) == alarm[
+                "evaluation_periods"
+            ], key
             periods = (
                 {resource["period"]}
-                if "period" in resource
+                if resource.get("period") is not None
                 else {q["metric"]["period"] for q in _listed(resource["metric_query"]) if "metric" in q}
             )
             assert periods == {alarm["period_s"]}, key
@@ -528,6 +529,32 @@ def test_azure_terraform_alarms() -> None:
             assert f"docs/runbook.md#{alarm['anchor']}" in prose, key
 
 
+def test_azure_terraform_dimension_filters() -> None:
+    """The metric alerts' dimension filters (a nested dynamic block tfparse does not expand):
+    the module's map carries each alarm's filter of the table, and the alert applies it."""
+    repo = repo_of("azure")
+    alarms = table(repo)["alarms"]
+    module = parse_files(repo.path / "terraform/modules/monitoring")
+    (locals_,) = [block for block in module["main.tf"]["locals"] if "metric_alerts" in block]
+    metric_alerts = locals_["metric_alerts"]
+    assert set(metric_alerts) == {key for key, alarm in alarms.items() if alarm["kind"] == "metric"}
+    for key, alert in metric_alerts.items():
+        dimension = alarms[key].get("dimension")
+        expected = [{"name": dimension["name"], "values": dimension["values"]}] if dimension else []
+        assert alert["dimensions"] == expected, key
+    assert any(alert["dimensions"] for alert in metric_alerts.values())
+    (resource,) = [
+        body
+        for block in module["main.tf"]["resource"]
+        for body in block.get("azurerm_monitor_metric_alert", {}).values()
+        if body.get("for_each") == "${local.metric_alerts}"
+    ]
+    (criteria,) = _listed(resource["criteria"])
+    (dynamic,) = _listed(criteria["dynamic"])
+    assert dynamic["dimension"]["for_each"] == "${each.value.dimensions}"
+    assert _single(dynamic["dimension"]["content"])["operator"] == "Include"
+
+
 def _iso_minutes(value: str) -> int:
     match = re.fullmatch(r"PT(\d+)M", value)
     assert match, value
@@ -538,6 +565,26 @@ def _max_connections_azure(resource: dict[str, Any]) -> int:
     match = re.search(r"max_connections \((\d+)\)", resource["description"])
     assert match, resource["description"]
     return int(match.group(1))
+
+
+# The logical IDs the CDK stack gave each alarm before it built them in a loop over the table
+# (svcforge 0.1): a different ID would make CloudFormation replace the alarm on the next deploy.
+CDK_ALARM_IDS = {
+    "cpu_high": "CpuHigh997196C2",
+    "memory_high": "MemoryHighD71E0BB6",
+    "at_max_capacity": "AtMaxCapacity1AAB4B87",
+    "target_5xx": "Target5xx472ED778",
+    "unhealthy_hosts": "UnhealthyHosts41FE4E74",
+    "deployment_rollback": "DeploymentRollback8D7C58E4",
+    "ephemeral_storage_high": "EphemeralStorageHighEC7DA70A",
+    "certificate_expiry": "CertificateExpiry9C261083",
+    "db_connections_high": "DbConnectionsHigh35206D2A",
+    "db_storage_low": "DbStorageLowA861A42E",
+    "db_cpu_high": "DbCpuHigh6C7DC2F8",
+    "db_auth_failures": "DbAuthFailures4971A314",
+    "cache_memory_high": "CacheMemoryHighC4C689E3",
+    "cache_cpu_high": "CacheCpuHigh5881D84B",
+}
 
 
 def test_aws_cdk_alarms() -> None:
@@ -551,10 +598,19 @@ def test_aws_cdk_alarms() -> None:
             for r in t.get("Resources", {}).values()
             if r["Type"] == "AWS::CloudWatch::Alarm"
         }
+        logical_ids = {
+            r["Properties"]["AlarmName"]: logical_id
+            for t in templates
+            for logical_id, r in t.get("Resources", {}).items()
+            if r["Type"] == "AWS::CloudWatch::Alarm"
+        }
         for key, alarm in alarms.items():
             if names[key] not in found:
                 assert key == "certificate_expiry", key
                 continue
+            construct = "".join(part.capitalize() for part in key.split("_"))
+            assert re.fullmatch(f"{construct}[0-9A-F]{{8}}", logical_ids[names[key]]), key
+            assert logical_ids[names[key]] == CDK_ALARM_IDS.get(key, logical_ids[names[key]]), key
             resource = found[names[key]]
             assert resource["EvaluationPeriods"] == alarm["evaluation_periods"], key
             assert resource["DatapointsToAlarm"] == alarm["evaluation_periods"], key

@@ -205,7 +205,8 @@ def _tf_alarm(alarm: dict[str, Any]) -> dict[str, Any]:
         "comparison": alarm["comparison_operator"],
         "threshold": float(alarm["threshold"]),
         "evaluation_periods": alarm["evaluation_periods"],
-        "datapoints": alarm.get("datapoints_to_alarm", alarm["evaluation_periods"]),
+        # Unset (absent, or null in a for_each entry): every datapoint.
+        "datapoints": alarm.get("datapoints_to_alarm") or alarm["evaluation_periods"],
         "metrics": _values([m["metric_name"] for m in metrics] or [alarm["metric_name"]]),
         "namespaces": _values([m["namespace"] for m in metrics] or [alarm["namespace"]]),
         "statistics": _values([m["stat"] for m in metrics] or [alarm["statistic"]]),
