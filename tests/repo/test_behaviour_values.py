@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
 
@@ -343,13 +343,20 @@ def test_aws_cdk_health_checks_and_scaling() -> None:
 # --- Google Cloud and Azure: platform probes, the deep-health monitor, scaling
 
 
-def test_gcp_probes_and_uptime_check() -> None:
-    repo = repo_of("gcp")
+def _platform_resources(
+    cloud: str, kinds: tuple[str, ...]
+) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """(the behaviour table, one environment's resolved resources of ``kinds``) per environment."""
+    repo = repo_of(cloud)
     behaviour = table(repo)
-    probes, monitor = behaviour["platform_probes"], behaviour["deep_health_monitor"]
-    kinds = ("google_cloud_run_v2_service", "google_monitoring_uptime_check_config")
     for env in repo.answers["environments"]:
-        data = terraform_resources(repo.path, (env,), kinds)[env]
+        yield behaviour, terraform_resources(repo.path, (env,), kinds)[env]
+
+
+def test_gcp_probes_and_uptime_check() -> None:
+    kinds = ("google_cloud_run_v2_service", "google_monitoring_uptime_check_config")
+    for behaviour, data in _platform_resources("gcp", kinds):
+        probes, monitor = behaviour["platform_probes"], behaviour["deep_health_monitor"]
         (service,) = data["google_cloud_run_v2_service"]
         (container,) = _listed(service["template"]["containers"])
         startup, liveness = container["startup_probe"], container["liveness_probe"]
@@ -366,12 +373,9 @@ def test_gcp_probes_and_uptime_check() -> None:
 
 
 def test_azure_probes_availability_test_and_scaling() -> None:
-    repo = repo_of("azure")
-    behaviour = table(repo)
-    probes, monitor = behaviour["platform_probes"], behaviour["deep_health_monitor"]
     kinds = ("azurerm_container_app", "azurerm_application_insights_standard_web_test")
-    for env in repo.answers["environments"]:
-        data = terraform_resources(repo.path, (env,), kinds)[env]
+    for behaviour, data in _platform_resources("azure", kinds):
+        probes, monitor = behaviour["platform_probes"], behaviour["deep_health_monitor"]
         (app,) = data["azurerm_container_app"]
         template = _single(app["template"])
         assert template["termination_grace_period_seconds"] == behaviour["stop_timeout_s"]
