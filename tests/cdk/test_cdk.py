@@ -241,7 +241,16 @@ def test_physical_names_are_the_computed_names(built: dict[str, Built], name: st
     if env != "prod":
         # Issue 14: staging has no domain, so it serves plain HTTP: no certificate, no alarm.
         alarms = [name for name in alarms if not name.endswith("-certificate-expiry")]
+    # The burn-rate alerts of the service level objectives: a composite alarm over a long- and
+    # a short-window alarm, per objective and burn rate.
+    alerts = [
+        f"{expected['cluster']}-{sli}-{burn}-burn"
+        for sli in ("availability", "latency")
+        for burn in ("fast", "slow")
+    ]
+    alarms += [f"{alert}-{window}" for alert in alerts for window in ("long", "short")]
     assert _values(templates, "AWS::CloudWatch::Alarm", "AlarmName") == sorted(alarms)
+    assert _values(templates, "AWS::CloudWatch::CompositeAlarm", "AlarmName") == sorted(alerts)
 
     # The database secret is managed by RDS (named by RDS, like the Terraform's): only the
     # Redis AUTH secret is a secret of the stack.

@@ -26,6 +26,7 @@ CUSTOM_COMMANDS: dict[tuple[str, str], frozenset[str]] = {
         {"--since", "--follow", "--filter-pattern", "--format", "--log-stream-names"}
     ),
     ("ecr", "get-login-password"): frozenset(),
+    ("s3", "cp"): frozenset({"--recursive", "--exclude", "--include"}),
 }
 
 

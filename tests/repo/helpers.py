@@ -35,6 +35,10 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "domain_name": "",
         "min_capacity": 1,
         "max_capacity": 4,
+        # Objectives other than the defaults (python-terraform-bare has others again): the
+        # burn-rate alarms of the synthesized CDK app follow them.
+        "slo_availability_percent": 99.5,
+        "slo_latency_threshold_ms": 500,
     },
     "python-terraform-bare": {
         "iac": "terraform",

@@ -11,6 +11,7 @@ drifts the first time someone changes it, and fails here.
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Callable, Iterator
 from functools import cache
@@ -109,8 +110,67 @@ def test_the_table_is_consistent(cloud: str) -> None:
     anchors = runbook_anchors()
     for key, alarm in behaviour["alarms"].items():
         assert alarm["anchor"] == anchors[key], key
-        if cloud == "aws":
+        if alarm.get("kind") == "composite":
+            # A burn-rate alert: its window alarms are in the table, under its runbook section.
+            for window in alarm["alarms"]:
+                assert behaviour["alarms"][window]["anchor"] == alarm["anchor"], key
+        elif cloud == "aws":
             assert alarm["window_s"] == alarm["period_s"] * alarm["evaluation_periods"], key
+
+
+# --- the burn-rate alerts of the service level objectives: read from `slo`, never retyped
+
+# AWS answer sets: default objectives (python-both), and others (python-terraform-bare:
+# Terraform; rust-cdk-nocache: CDK).
+SLO_KEYS = ("python-both", "python-terraform-bare", "rust-cdk-nocache")
+
+
+def burn_alerts(values: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    """(table key, objective, the objective and the alert) of every burn-rate alert of ``slo``."""
+    return [
+        (f"{sli}_{burn}_burn", sli, objective, alert)
+        for sli, objective in values["slo"]["objectives"].items()
+        for burn, alert in objective["alerts"].items()
+    ]
+
+
+@pytest.mark.parametrize("key", SLO_KEYS)
+def test_burn_rate_alerts_are_the_slo_map(key: str) -> None:
+    """Per objective and burn rate: a long- and a short-window math alarm at the slo map's
+    threshold and windows, which notify no one, and the composite alarm over both that notifies
+    with the alert's severity; nothing else in the table reads the objectives."""
+    values = computed_values(rendered(key).answers)
+    alarms = values["behaviour"]["alarms"]
+    expected = set()
+    for alert_key, sli, objective, alert in burn_alerts(values):
+        composite = alarms[alert_key]
+        assert composite["kind"] == "composite"
+        assert composite["alarms"] == [f"{alert_key}_long", f"{alert_key}_short"]
+        assert composite["severity"] == alert["severity"]
+        assert composite["threshold_percent"] == alert["threshold_percent"]
+        for window in ("long", "short"):
+            alarm = alarms[f"{alert_key}_{window}"]
+            seconds = alert[f"{window}_window_s"]
+            assert (alarm["period_s"], alarm["window_s"], alarm["evaluation_periods"]) == (
+                seconds,
+                seconds,
+                1,
+            )
+            assert alarm["threshold_percent"] == alert["threshold_percent"]
+            assert alarm["comparison"] == ">" == {"gt": ">"}[alert["op"]]
+            assert alarm["notify"] is False
+            assert alarm.get("missing_data", "notBreaching") == "notBreaching"
+            stats = {m["id"]: m["stat"] for m in alarm["metrics"]}
+            if sli == "latency":
+                assert stats == {"fast": f"TC(:{objective['threshold_s']})", "requests": "SampleCount"}
+            else:
+                assert stats == {"target_5xx": "Sum", "elb_5xx": "Sum", "requests": "Sum"}
+            expected.add(f"{alert_key}_{window}")
+        expected.add(alert_key)
+    assert {key for key, alarm in alarms.items() if "slo" in alarm} == expected
+    # The percentages agree with the ratios: 100 x threshold_ratio.
+    for _, _, _, alert in burn_alerts(values):
+        assert alert["threshold_percent"] == pytest.approx(100 * alert["threshold_ratio"])
 
 
 # --- the services: config defaults and bounds, Dockerfile, docker compose
@@ -417,10 +477,16 @@ def test_aws_terraform_alarms() -> None:
         data = terraform_resources(repo.path, (env,), ("aws_cloudwatch_metric_alarm", "aws_db_instance"))[env]
         by_name = {a["alarm_name"]: a for a in data["aws_cloudwatch_metric_alarm"]}
         https = bool(repo.answers.get("certificate_arn"))
-        expected = {key for key in alarms if https or key != "certificate_expiry"}
+        expected = {
+            key
+            for key, alarm in alarms.items()
+            if (https or key != "certificate_expiry") and alarm["kind"] != "composite"
+        }
         assert {key for key in alarms if names[key] in by_name} == expected
         for key in expected:
             alarm, resource = alarms[key], by_name[names[key]]
+            # Window alarms of a burn-rate alert notify no one; every other alarm does.
+            assert (resource["alarm_actions"] is None) is (alarm.get("notify") is False), key
             assert resource["evaluation_periods"] == alarm["evaluation_periods"], key
             # Unset (absent, or null in a for_each entry) means every datapoint.
             datapoints = resource.get("datapoints_to_alarm")
@@ -445,6 +511,55 @@ def test_aws_terraform_alarms() -> None:
             prose = resource["alarm_description"]
             assert _minutes_in(prose) <= {minutes(alarm)}, (key, prose)
             assert prose.endswith(f"docs/runbook.md#{alarm['anchor']}"), key
+
+
+@pytest.mark.parametrize("key", ["python-both", "python-terraform-bare"])
+def test_aws_terraform_burn_rate_alerts(key: str) -> None:
+    """The resolved Terraform: each window alarm at the slo map's threshold over one period as
+    long as its window, silent; the composite alarm ANDs exactly its two windows and notifies."""
+    repo = rendered(key)
+    values = computed_values(repo.answers)
+    kinds = ("aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm")
+    for env in repo.environments:
+        names = values["names"][env]["alarms"]
+        data = terraform_resources(repo.path, (env,), kinds)[env]
+        metric = {a["alarm_name"]: a for a in data["aws_cloudwatch_metric_alarm"]}
+        composite = {a["alarm_name"]: a for a in data["aws_cloudwatch_composite_alarm"]}
+        alerts = burn_alerts(values)
+        assert set(composite) == {names[alert_key] for alert_key, *_ in alerts}
+        for alert_key, sli, objective, alert in alerts:
+            resource = composite[names[alert_key]]
+            assert resource["alarm_rule"] == " AND ".join(
+                f'ALARM("{names[f"{alert_key}_{window}"]}")' for window in ("long", "short")
+            )
+            assert resource["alarm_actions"] and resource["ok_actions"], alert_key
+            assert resource["tags"] == {"Severity": alert["severity"]}
+            assert resource["alarm_description"].endswith(f"docs/runbook.md#{alarms_anchor(alert_key)}")
+            assert f"More than {alert['threshold_percent']}% of requests" in resource["alarm_description"]
+            for window in ("long", "short"):
+                alarm = metric[names[f"{alert_key}_{window}"]]
+                assert alarm["threshold"] == alert["threshold_percent"], (alert_key, window)
+                assert alarm["comparison_operator"] == "GreaterThanThreshold"
+                assert alarm["treat_missing_data"] == "notBreaching"
+                assert (alarm["evaluation_periods"], alarm["datapoints_to_alarm"]) == (1, 1)
+                assert alarm["alarm_actions"] is None and alarm["ok_actions"] is None
+                # tfparse replaces each query's id by a uuid: the metrics in the table's order.
+                queries = _listed(alarm["metric_query"])
+                metrics = [q["metric"] for q in queries if q.get("metric")]
+                assert {m["period"] for m in metrics} == {alert[f"{window}_window_s"]}
+                assert all(m["namespace"] == "AWS/ApplicationELB" for m in metrics)
+                assert all(set(m["dimensions"]) == {"LoadBalancer"} for m in metrics)
+                if sli == "latency":
+                    assert [(m["metric_name"], m["stat"]) for m in metrics] == [
+                        ("TargetResponseTime", f"TC(:{objective['threshold_s']})"),
+                        ("TargetResponseTime", "SampleCount"),
+                    ]
+                else:
+                    assert [(m["metric_name"], m["stat"]) for m in metrics] == [
+                        ("HTTPCode_Target_5XX_Count", "Sum"),
+                        ("HTTPCode_ELB_5XX_Count", "Sum"),
+                        ("RequestCount", "Sum"),
+                    ]
 
 
 def _max_connections(resource: dict[str, Any]) -> int:
@@ -609,6 +724,8 @@ def test_aws_cdk_alarms() -> None:
             if r["Type"] == "AWS::CloudWatch::Alarm"
         }
         for key, alarm in alarms.items():
+            if alarm["kind"] == "composite":
+                continue
             if names[key] not in found:
                 assert key == "certificate_expiry", key
                 continue
@@ -631,6 +748,65 @@ def test_aws_cdk_alarms() -> None:
                 assert resource["Threshold"] == repo.answers["max_capacity"]
             assert _minutes_in(resource["AlarmDescription"]) <= {minutes(alarm)}, key
             assert resource["AlarmDescription"].endswith(f"docs/runbook.md#{alarm['anchor']}"), key
+
+
+def _get_att_ids(value: Any) -> set[str]:
+    """The logical ids a CloudFormation value reads with Fn::GetAtt."""
+    if isinstance(value, dict):
+        if "Fn::GetAtt" in value:
+            return {value["Fn::GetAtt"][0]}
+        return {found for item in value.values() for found in _get_att_ids(item)}
+    if isinstance(value, list):
+        return {found for item in value for found in _get_att_ids(item)}
+    return set()
+
+
+@pytest.mark.parametrize("key", ["python-both", "rust-cdk-nocache"])
+def test_aws_cdk_burn_rate_alerts(key: str) -> None:
+    """The synthesized CDK app: the same window alarms (threshold, period, silent) and the
+    composite alarm over exactly its two windows, notifying, tagged with the alert's severity."""
+    repo = rendered(key)
+    values = computed_values(repo.answers)
+    for env, templates in cdk_templates(repo.path).items():
+        names = values["names"][env]["alarms"]
+        resources = {logical_id: r for t in templates for logical_id, r in t.get("Resources", {}).items()}
+        alarms = {
+            r["Properties"]["AlarmName"]: (logical_id, r["Properties"])
+            for logical_id, r in resources.items()
+            if r["Type"] == "AWS::CloudWatch::Alarm"
+        }
+        composites = {
+            r["Properties"]["AlarmName"]: r["Properties"]
+            for r in resources.values()
+            if r["Type"] == "AWS::CloudWatch::CompositeAlarm"
+        }
+        alerts = burn_alerts(values)
+        assert set(composites) == {names[alert_key] for alert_key, *_ in alerts}, env
+        for alert_key, sli, objective, alert in alerts:
+            windows = {}
+            for window in ("long", "short"):
+                logical_id, alarm = alarms[names[f"{alert_key}_{window}"]]
+                windows[window] = logical_id
+                assert alarm["Threshold"] == alert["threshold_percent"], (env, alert_key, window)
+                assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+                assert alarm["TreatMissingData"] == "notBreaching"
+                assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (1, 1)
+                assert "AlarmActions" not in alarm and "OKActions" not in alarm, alert_key
+                stats = {q["Id"]: q["MetricStat"] for q in alarm["Metrics"] if "MetricStat" in q}
+                assert {s["Period"] for s in stats.values()} == {alert[f"{window}_window_s"]}
+                if sli == "latency":
+                    assert stats["fast"]["Stat"] == f"TC(:{objective['threshold_s']})"
+                    assert stats["requests"]["Stat"] == "SampleCount"
+            composite = composites[names[alert_key]]
+            assert composite["AlarmActions"] and composite["OKActions"], alert_key
+            assert _get_att_ids(composite["AlarmRule"]) == set(windows.values()), alert_key
+            assert " AND " in json.dumps(composite["AlarmRule"]), alert_key
+            assert {"Key": "Severity", "Value": alert["severity"]} in composite.get("Tags", []), alert_key
+            assert composite["AlarmDescription"].endswith(f"docs/runbook.md#{alarms_anchor(alert_key)}")
+
+
+def alarms_anchor(alert_key: str) -> str:
+    return alert_key.replace("_", "-")
 
 
 @pytest.mark.parametrize("cloud", CLOUDS)

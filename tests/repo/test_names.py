@@ -80,7 +80,9 @@ def test_terraform_uses_the_runbook_names(key: str) -> None:
     for env in repo.environments:
         tfvars = (repo.path / "terraform" / "environments" / env / "terraform.tfvars").read_text()
         alarms = _alarms_with_a_certificate(table, env, 'certificate_arn = "arn:' in tfvars)
-        defined = values[env][("aws_cloudwatch_metric_alarm", "alarm_name")]
+        defined = values[env][("aws_cloudwatch_metric_alarm", "alarm_name")] | values[env].get(
+            ("aws_cloudwatch_composite_alarm", "alarm_name"), set()
+        )
         if alarms != defined:
             problems.append(f"{env} alarms: runbook {sorted(alarms)} != terraform {sorted(defined)}")
         ecr = table["ECR repository"][env]
@@ -103,7 +105,9 @@ def test_synthesized_cdk_uses_the_runbook_names(key: str) -> None:
         https = re.search(r"certificateArn: '(arn:[^']*)?',\s*httpsRequired: (true|false)", block)
         assert https, block[:2000]
         alarms = _alarms_with_a_certificate(table, env, bool(https.group(1)) or https.group(2) == "true")
-        defined = values[env][("AWS::CloudWatch::Alarm", "AlarmName")]
+        defined = values[env][("AWS::CloudWatch::Alarm", "AlarmName")] | values[env].get(
+            ("AWS::CloudWatch::CompositeAlarm", "AlarmName"), set()
+        )
         if alarms != defined:
             problems.append(f"{env} alarms: runbook {sorted(alarms)} != CDK {sorted(defined)}")
         ecr = table["ECR repository"][env]

@@ -68,6 +68,13 @@ def test_every_alarm_has_its_anchor_and_names_its_alarm(repo: Rendered) -> None:
     expected = {"cpu_high", "memory_high", "at_max_capacity", "target_5xx"}
     expected |= {"unhealthy_hosts", "deployment_rollback"}
     expected |= {"ephemeral_storage_high", "certificate_expiry"}
+    # The burn-rate alerts of the service level objectives, with their long and short windows.
+    expected |= {
+        f"{sli}_{burn}_burn{window}"
+        for sli in ("availability", "latency")
+        for burn in ("fast", "slow")
+        for window in ("", "_long", "_short")
+    }
     postgres = {"db_connections_high", "db_storage_low", "db_cpu_high", "db_auth_failures"}
     assert_alarm_sections(repo, text, alarms, expected, postgres, {"cache_memory_high", "cache_cpu_high"})
 

@@ -19,7 +19,8 @@ ALWAYS_THERE = frozenset(
     {
         "[", "test", "echo", "printf", "export", "unset", "for", "do", "done", "if", "then",
         "fi", "while", "until", "sleep", "cut", "wc", "sort", "head", "tail", "tr", "grep",
-        "cat", "true", "false", "read", "xargs", "awk", "sed", "uniq", "basename",
+        "cat", "true", "false", "read", "xargs", "awk", "sed", "uniq", "basename", "mktemp",
+        "zcat",  # gzip's: an essential package of every Debian and Amazon Linux (CloudShell)
     }
 )  # fmt: skip
 # What the runbook's opening paragraph lists, as the program each entry provides.

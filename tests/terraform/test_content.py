@@ -157,7 +157,12 @@ def test_alarms_have_exactly_the_computed_names_and_link_the_runbook(variant_nam
     for env in _envs(variant_name):
         names = computed(variant_name)["names"][env]
         data = resolved(variant_name, env)
-        alarms = {a["alarm_name"]: a for a in data["aws_cloudwatch_metric_alarm"]}
+        alarms = {
+            a["alarm_name"]: a
+            for kind in ("aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm")
+            for a in data[kind]
+        }
+        table = computed(variant_name)["behaviour"]["alarms"]
         # No certificate (plain HTTP), no certificate alarm (issue 14).
         expected = {
             key: name
@@ -168,7 +173,10 @@ def test_alarms_have_exactly_the_computed_names_and_link_the_runbook(variant_nam
         for key, alarm_name in expected.items():
             description = alarms[alarm_name]["alarm_description"]
             assert description.endswith(f"docs/runbook.md#{anchors[key]}"), description
-            assert alarms[alarm_name]["alarm_actions"], alarm_name
+            # The window alarms of a burn-rate alert notify no one: their composite alarm does.
+            assert bool(alarms[alarm_name]["alarm_actions"]) is (table[key].get("notify") is not False), (
+                alarm_name
+            )
         assert _one(data, "aws_cloudwatch_dashboard")["dashboard_name"] == names["dashboard"]
         assert _one(data, "aws_sns_topic")["name"] == names["sns_topic"]
 
