@@ -168,6 +168,8 @@ def test_the_drain_ends_before_the_stop_timeout(cloud: str) -> None:
     assert drain < behaviour["stop_timeout_s"]
     kill_after = CLOUD_RUN_KILL_AFTER_S if cloud == "gcp" else behaviour["stop_timeout_s"]
     assert kill_after - drain >= EXIT_MARGIN_S
+    # The telemetry flush runs after the drain and still leaves a second to exit in.
+    assert 1 <= behaviour["telemetry_flush_timeout_s"] <= kill_after - drain - 1
 
 
 DRAIN_PATTERNS = {
