@@ -214,6 +214,18 @@ def test_service_drain_timeout_default_and_bounds(cloud: str, language: str) -> 
     assert re.search(documented.format(behaviour["drain_timeout_s"] * per_second), readme), path
 
 
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_python_telemetry_flush_timeout(cloud: str) -> None:
+    """The Python service flushes telemetry for the table's time and its README says so."""
+    repo = cloud_variant(cloud, language="python")
+    flush = table(repo_of(cloud))["telemetry_flush_timeout_s"]
+    config = (repo / "service/app/config.py").read_text()
+    assert re.findall(r"^TELEMETRY_FLUSH_TIMEOUT_S = (\d+)$", config, re.MULTILINE) == [str(flush)]
+    readme = (repo / "service/README.md").read_text()
+    assert f"| `OTEL_EXPORTER_OTLP_TIMEOUT` | `{flush}` |" in readme
+    assert f"get at most\n  {flush} s to reach the collector" in readme
+
+
 PROBE_PATTERNS = {
     "python": ("service/app/healthcheck.py", r"def probe\(port: int, timeout_s: float = ([\d.]+)\)", 1),
     "typescript": ("service/src/healthcheck.ts", r"const timeoutMs = (\d+);", 1000),
