@@ -76,7 +76,11 @@ class Telemetry:
     def client_span(self, name: str, attributes: Mapping[str, str | int]) -> Iterator[Span]:
         """A CLIENT span around one outbound call; an exception marks it failed with its type."""
         with self.tracer.start_as_current_span(
-            name, kind=SpanKind.CLIENT, attributes=attributes, record_exception=False
+            name,
+            kind=SpanKind.CLIENT,
+            attributes=attributes,
+            record_exception=False,
+            set_status_on_exception=False,
         ) as span:
             try:
                 yield span
@@ -226,8 +230,14 @@ class HttpTelemetry:
                 status = message["status"]
             await send(message)
 
+        # No exception event or status message: a message may quote a statement or a value.
         with self._telemetry.tracer.start_as_current_span(
-            method, context=extract(carrier), kind=SpanKind.SERVER, attributes=attributes
+            method,
+            context=extract(carrier),
+            kind=SpanKind.SERVER,
+            attributes=attributes,
+            record_exception=False,
+            set_status_on_exception=False,
         ) as span:
             try:
                 await self._app(scope, receive, send_status)
