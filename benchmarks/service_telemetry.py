@@ -4,6 +4,8 @@ Prints (no assertions on time) p50/p99 of, with telemetry off (no endpoint) and 
 to an in-process receiver, the service's own tests/otlp_receiver.py, spans batched and
 exported as in production):
 - ``/health/live``: untraced by default, so only the middleware's pass-through is paid;
+- ``/health/live`` with TRACE_HEALTH_CHECKS=true: a SERVER span and the duration histogram on
+  a request that does no I/O (the worst case, relatively);
 - a traced request: the deep health path with TRACE_HEALTH_CHECKS=true against the real
   PostgreSQL and Redis (a SERVER span, a SELECT and a PING span, the duration histogram).
 Rounds alternate off and on so drift on a shared machine hits both; the median per round is
@@ -45,9 +47,10 @@ CHILD = textwrap.dedent(
         return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-    async def measure(path):
+    async def measure(path, traced):
         settings = load_settings({
-            "ENVIRONMENT": "bench", "HEALTH_CACHE_TTL_MS": "0", "TRACE_HEALTH_CHECKS": "true",
+            "ENVIRONMENT": "bench", "HEALTH_CACHE_TTL_MS": "0",
+            "TRACE_HEALTH_CHECKS": "true" if traced else "false",
             "DATABASE_URL": os.environ["BENCH_DATABASE_URL"],
             "REDIS_URL": os.environ["BENCH_REDIS_URL"],
         })
@@ -69,7 +72,12 @@ CHILD = textwrap.dedent(
 
     receiver_run = serve_receiver()
     receiver = next(receiver_run)
-    for label, path in (("/health/live (untraced)", LIVE_PATH), ("traced request (deep path)", DEEP_PATH)):
+    cases = (
+        ("/health/live (untraced, the default)", LIVE_PATH, False),
+        ("/health/live traced (a request doing no I/O)", LIVE_PATH, True),
+        ("traced request (deep path: SELECT and PING spans)", DEEP_PATH, True),
+    )
+    for label, path, traced in cases:
         figures = {"off": [], "on": []}
         for _ in range(ROUNDS):
             for mode in ("off", "on"):
@@ -77,7 +85,7 @@ CHILD = textwrap.dedent(
                     os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.url
                 else:
                     os.environ.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
-                samples = asyncio.run(measure(path))
+                samples = asyncio.run(measure(path, traced))
                 figures[mode].append((pct(samples, 50), pct(samples, 99)))
         print(f"{label}: {ROUNDS} rounds x {N} requests, in-process ASGI")
         medians = {}
