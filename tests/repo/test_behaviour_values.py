@@ -228,6 +228,8 @@ def test_the_drain_ends_before_the_stop_timeout(cloud: str) -> None:
     assert drain < behaviour["stop_timeout_s"]
     kill_after = CLOUD_RUN_KILL_AFTER_S if cloud == "gcp" else behaviour["stop_timeout_s"]
     assert kill_after - drain >= EXIT_MARGIN_S
+    # The telemetry flush runs after the drain and still leaves a second to exit in.
+    assert 1 <= behaviour["telemetry_flush_timeout_s"] <= kill_after - drain - 1
 
 
 DRAIN_PATTERNS = {
@@ -270,6 +272,18 @@ def test_service_drain_timeout_default_and_bounds(cloud: str, language: str) -> 
     )
     readme = (repo / "service/README.md").read_text()
     assert re.search(documented.format(behaviour["drain_timeout_s"] * per_second), readme), path
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_python_telemetry_flush_timeout(cloud: str) -> None:
+    """The Python service flushes telemetry for the table's time and its README says so."""
+    repo = cloud_variant(cloud, language="python")
+    flush = table(repo_of(cloud))["telemetry_flush_timeout_s"]
+    config = (repo / "service/app/config.py").read_text()
+    assert re.findall(r"^TELEMETRY_FLUSH_TIMEOUT_S = (\d+)$", config, re.MULTILINE) == [str(flush)]
+    readme = (repo / "service/README.md").read_text()
+    assert f"| `OTEL_EXPORTER_OTLP_TIMEOUT` | `{flush}` |" in readme
+    assert f"get at most\n  {flush} s to reach the collector" in readme
 
 
 PROBE_PATTERNS = {

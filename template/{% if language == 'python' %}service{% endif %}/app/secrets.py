@@ -23,6 +23,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.telemetry import OFF, Telemetry
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_TTL_SECONDS = 300.0
@@ -150,6 +152,7 @@ class SecretsLoader:
         self._sleep = sleep
         self._entries: dict[str, _Entry] = {}
         self._inflight: dict[str, asyncio.Task[_Entry]] = {}
+        self.telemetry: Telemetry = OFF
 
     async def get_secret(self, secret_id: str, *, force_refresh: bool = False) -> SecretValue:
         """The secret's string value, from memory while fresh.
@@ -159,7 +162,9 @@ class SecretsLoader:
         """
         entry = self._entries.get(secret_id)
         if entry is not None and not force_refresh and self._clock() - entry.fetched_at < self._ttl:
+            self.telemetry.secret_cache_hits.add(1)
             return entry.value
+        self.telemetry.secret_cache_misses.add(1)
         task = self._inflight.get(secret_id)
         if task is None:
             task = asyncio.get_running_loop().create_task(self._fetch(secret_id))
@@ -183,7 +188,11 @@ class SecretsLoader:
         attempt = 1
         while True:
             try:
-                fetched = await asyncio.to_thread(self._fetch_one, secret_id)
+                # The id only: the span never sees the value (it stays inside SecretValue).
+                with self.telemetry.client_span(
+                    "secrets.read", {"secret.id": secret_id, "secret.read.attempt": attempt}
+                ):
+                    fetched = await asyncio.to_thread(self._fetch_one, secret_id)
             except SecretError as error:
                 if not error.retryable or attempt >= self._max_attempts:
                     logger.warning(

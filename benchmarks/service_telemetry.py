@@ -1,0 +1,141 @@
+"""Figures for the generated Python service's telemetry overhead (issue 17's benchmark).
+
+Prints (no assertions on time) p50/p99 of, with telemetry off (no endpoint) and on (OTLP/HTTP
+to an in-process receiver, the service's own tests/otlp_receiver.py, spans batched and
+exported as in production):
+- ``/health/live``: untraced by default, so only the middleware's pass-through is paid;
+- ``/health/live`` with TRACE_HEALTH_CHECKS=true: a SERVER span and the duration histogram on
+  a request that does no I/O (the worst case, relatively);
+- a traced request: the deep health path with TRACE_HEALTH_CHECKS=true against the real
+  PostgreSQL and Redis (a SERVER span, a SELECT and a PING span, the duration histogram).
+Rounds alternate off and on so drift on a shared machine hits both; the median per round is
+printed, and the p50 overhead of the medians.
+
+Needs the loopback PostgreSQL and Redis (SVCFORGE_PG_URL, SVCFORGE_REDIS_URL) and uv
+(SVCFORGE_UV or PATH). Run from the repository root:
+
+    .venv/bin/python benchmarks/service_telemetry.py
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+from service_health import _database, _venv
+
+CHILD = textwrap.dedent(
+    """
+    import asyncio, logging, os, statistics, time
+
+    import httpx
+
+    from app.config import DEEP_PATH, LIVE_PATH, load_settings
+    from app.main import create_app
+    from tests.otlp_receiver import serve_receiver
+
+    logging.disable(logging.CRITICAL)
+    ROUNDS, N = 5, 1000
+
+
+    def pct(samples, q):
+        ordered = sorted(samples)
+        return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+    async def measure(path, traced):
+        settings = load_settings({
+            "ENVIRONMENT": "bench", "HEALTH_CACHE_TTL_MS": "0",
+            "TRACE_HEALTH_CHECKS": "true" if traced else "false",
+            "DATABASE_URL": os.environ["BENCH_DATABASE_URL"],
+            "REDIS_URL": os.environ["BENCH_REDIS_URL"],
+        })
+        app = create_app(settings)
+        samples = []
+        transport = httpx.ASGITransport(app=app)
+        async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=transport, base_url="http://service"
+        ) as client:
+            for _ in range(100):  # warm the pools and the code paths
+                await client.get(path)
+            for _ in range(N):
+                started = time.perf_counter()
+                response = await client.get(path)
+                samples.append(time.perf_counter() - started)
+                assert response.status_code == 200, response.text
+        return samples
+
+
+    receiver_run = serve_receiver()
+    receiver = next(receiver_run)
+    cases = (
+        ("/health/live (untraced, the default)", LIVE_PATH, False),
+        ("/health/live traced (a request doing no I/O)", LIVE_PATH, True),
+        ("traced request (deep path: SELECT and PING spans)", DEEP_PATH, True),
+    )
+    for label, path, traced in cases:
+        figures = {"off": [], "on": []}
+        for _ in range(ROUNDS):
+            for mode in ("off", "on"):
+                if mode == "on":
+                    os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.url
+                else:
+                    os.environ.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
+                samples = asyncio.run(measure(path, traced))
+                figures[mode].append((pct(samples, 50), pct(samples, 99)))
+        print(f"{label}: {ROUNDS} rounds x {N} requests, in-process ASGI")
+        medians = {}
+        for mode, rounds in figures.items():
+            p50 = statistics.median(r[0] for r in rounds) * 1000
+            p99 = statistics.median(r[1] for r in rounds) * 1000
+            medians[mode] = p50
+            print(f"  telemetry {mode:<3}  p50={p50:7.3f} ms  p99={p99:7.3f} ms")
+        overhead = (medians["on"] / medians["off"] - 1) * 100
+        print(f"  p50 overhead: {overhead:+.1f} %")
+    spans = len(receiver.spans())
+    print(f"receiver: {len(receiver.bodies)} export requests, {spans} spans")
+    receiver_run.close()
+    """
+)
+
+
+def main() -> int:
+    from tests.support.render import variant
+
+    pg, redis = os.environ.get("SVCFORGE_PG_URL"), os.environ.get("SVCFORGE_REDIS_URL")
+    if not pg or not redis:
+        sys.exit("set SVCFORGE_PG_URL and SVCFORGE_REDIS_URL (the loopback servers)")
+    service = variant(language="python") / "service"
+    venv = _venv(service / "requirements-dev.txt")
+    name, database_url = _database(pg)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "DB_", "REDIS_"))}
+    env.update(
+        {
+            "BENCH_DATABASE_URL": database_url,
+            "BENCH_REDIS_URL": redis,
+            "PYTHONPATH": str(service),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "bench_child.py"
+        script.write_text(CHILD)
+        try:
+            proc = subprocess.run(
+                [str(venv / "bin" / "python"), str(script)], cwd=service, env=env, check=False
+            )
+        finally:
+            subprocess.run(
+                ["psql", pg, "-qc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
+                check=False,
+                env={**os.environ, "PGOPTIONS": "--client-min-messages=warning"},
+            )
+    return proc.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
