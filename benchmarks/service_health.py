@@ -25,6 +25,7 @@ import sys
 import tempfile
 import textwrap
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -192,9 +193,34 @@ def _database(admin_url: str) -> tuple[str, str]:
     return name, urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
 
 
-def main() -> int:
-    from moto.server import ThreadedMotoServer
+def run_child(child: str, service: Path, venv: Path, env: dict[str, str], pg: str, database: str) -> int:
+    """Run the ``child`` script with the service's venv in ``service``; drop ``database`` after."""
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "bench_child.py"
+        script.write_text(child)
+        try:
+            command = [str(venv / "bin" / "python"), str(script)]
+            proc = subprocess.run(command, cwd=service, env=env, check=False)
+        finally:
+            psql = shutil.which("psql") or "psql"
+            drop = f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"
+            subprocess.run([psql, pg, "-qc", drop], check=False, env=QUIET_PSQL)
+    return proc.returncode
 
+
+class Bench(NamedTuple):
+    """What a service benchmark runs against: the loopback servers, the rendered Python service
+    and its venv, and a fresh database."""
+
+    pg: str
+    redis: str
+    service: Path
+    venv: Path
+    database: str
+    database_url: str
+
+
+def prepare() -> Bench:
     from tests.support.render import variant
 
     pg, redis = os.environ.get("SVCFORGE_PG_URL"), os.environ.get("SVCFORGE_REDIS_URL")
@@ -203,6 +229,13 @@ def main() -> int:
     service = variant(language="python") / "service"
     venv = _venv(service / "requirements-dev.txt")
     name, database_url = _database(pg)
+    return Bench(pg, redis, service, venv, name, database_url)
+
+
+def main() -> int:
+    from moto.server import ThreadedMotoServer
+
+    pg, redis, service, venv, name, database_url = prepare()
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per moto request otherwise
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -222,20 +255,10 @@ def main() -> int:
             "PYTHONDONTWRITEBYTECODE": "1",
         }
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        script = Path(tmp) / "bench_child.py"
-        script.write_text(CHILD)
-        try:
-            proc = subprocess.run(
-                [str(venv / "bin" / "python"), str(script)], cwd=service, env=env, check=False
-            )
-        finally:
-            moto.stop()
-            psql = shutil.which("psql") or "psql"
-            subprocess.run(
-                [psql, pg, "-qc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False, env=QUIET_PSQL
-            )
-    return proc.returncode
+    try:
+        return run_child(CHILD, service, venv, env, pg, name)
+    finally:
+        moto.stop()
 
 
 if __name__ == "__main__":

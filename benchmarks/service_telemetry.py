@@ -20,13 +20,10 @@ Needs the loopback PostgreSQL and Redis (SVCFORGE_PG_URL, SVCFORGE_REDIS_URL) an
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import tempfile
 import textwrap
-from pathlib import Path
 
-from service_health import _database, _venv
+from service_health import prepare, run_child
 
 CHILD = textwrap.dedent(
     """
@@ -104,14 +101,7 @@ CHILD = textwrap.dedent(
 
 
 def main() -> int:
-    from tests.support.render import variant
-
-    pg, redis = os.environ.get("SVCFORGE_PG_URL"), os.environ.get("SVCFORGE_REDIS_URL")
-    if not pg or not redis:
-        sys.exit("set SVCFORGE_PG_URL and SVCFORGE_REDIS_URL (the loopback servers)")
-    service = variant(language="python") / "service"
-    venv = _venv(service / "requirements-dev.txt")
-    name, database_url = _database(pg)
+    pg, redis, service, venv, name, database_url = prepare()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "DB_", "REDIS_"))}
     env.update(
         {
@@ -121,20 +111,7 @@ def main() -> int:
             "PYTHONDONTWRITEBYTECODE": "1",
         }
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        script = Path(tmp) / "bench_child.py"
-        script.write_text(CHILD)
-        try:
-            proc = subprocess.run(
-                [str(venv / "bin" / "python"), str(script)], cwd=service, env=env, check=False
-            )
-        finally:
-            subprocess.run(
-                ["psql", pg, "-qc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
-                check=False,
-                env={**os.environ, "PGOPTIONS": "--client-min-messages=warning"},
-            )
-    return proc.returncode
+    return run_child(CHILD, service, venv, env, pg, name)
 
 
 if __name__ == "__main__":
