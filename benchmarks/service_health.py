@@ -41,7 +41,8 @@ CHILD = textwrap.dedent(
 
     from app.config import DEEP_PATH, load_settings
     from app.main import create_app
-    from app.secrets import SecretsLoader, make_client
+    from app.secrets import SecretsLoader
+    from app.secrets_aws import SecretsManagerFetch, make_client
 
     logging.disable(logging.CRITICAL)  # the failing cases would log every check
 
@@ -129,7 +130,7 @@ CHILD = textwrap.dedent(
             raw.get_secret_value(SecretId=arn)
             samples.append(time.perf_counter() - started)
         line("boto3 get_secret_value, uncached", samples)
-        secrets = SecretsLoader(client)
+        secrets = SecretsLoader(SecretsManagerFetch(client))
         samples = []
         for _ in range(100):
             started = time.perf_counter()
