@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from svcforge.cli import app
 from svcforge.errors import AnswerError
 from svcforge.questions import resolve
-from tests.repo.helpers import ALL_KEYS, Rendered, computed, rendered
+from tests.repo.helpers import ALL_KEYS, Rendered, computed, rendered, section, slugs
 from tests.support import toolchain
 from tests.support.render import answers
 from tests.support.tools import go_tool
@@ -331,6 +331,58 @@ def test_readme_summarises_the_objectives(repo: Rendered) -> None:
             assert f"{alert['threshold_percent']} %" in prose
     assert f"burns {availability['alerts']['fast']['burn_rate']}x as fast as the window allows" in prose
     assert f"open a ticket at {availability['alerts']['slow']['burn_rate']}x" in prose
+
+
+def _prose_duration(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{seconds // 60} minutes"
+
+
+def test_runbook_states_the_objectives_alerts_and_error_budget_policy(repo: Rendered) -> None:
+    """The runbook's SLO section: one row per objective and per burn-rate alert, every number
+    the map's, each alert linking its failure-mode section when the cloud has one, and the
+    policy (page on fast burn, ticket on slow, a freeze once a budget is spent)."""
+    slo = computed(repo)["slo"]
+    runbook = repo.read("docs/runbook.md")
+    text = section(runbook, "service-level-objectives")
+    anchors = set(slugs(runbook))
+    assert f"measured per request over a rolling {slo['window_days']} days:" in " ".join(text.split())
+    a, lat = slo["objectives"]["availability"], slo["objectives"]["latency"]
+    assert (
+        f"| Availability: requests answered without a server error (5xx) | {a['objective_percent']} % "
+        f"| {a['error_budget_percent']} % of requests ({a['error_budget_minutes']} minutes of full outage) |"
+    ) in text
+    assert (
+        f"| Latency: requests answered within {lat['threshold_ms']} ms | {lat['objective_percent']} % "
+        f"| {lat['error_budget_percent']} % of requests ({lat['error_budget_minutes']} minutes with every "
+        "request slower) |"
+    ) in text
+    alert_row = re.compile(r"\| \[?(Availability|Latency) (fast|slow) burn")
+    rows = [line for line in text.splitlines() if alert_row.match(line)]
+    assert len(rows) == 4
+    for sli, objective in slo["objectives"].items():
+        for burn, alert in objective["alerts"].items():
+            title = f"{sli.capitalize()} {burn} burn"
+            anchor = f"{sli}-{burn}-burn"
+            label = f"[{title}](#{anchor})" if anchor in anchors else title
+            bad = "failing" if sli == "availability" else f"slower than {objective['threshold_ms']} ms"
+            row = (
+                f"| {label} | {alert['burn_rate']}x | {alert['threshold_percent']} % {bad} "
+                f"| {_prose_duration(alert['long_window_s'])} and {_prose_duration(alert['short_window_s'])} "
+                f"| {alert['budget_consumed_percent']} % | {alert['budget_exhausted_in_h']} hours "
+                f"| {alert['severity'].capitalize()} |"
+            )
+            assert row in rows, (row, rows)
+    policy = " ".join(section(runbook, "error-budget-policy").split())
+    fast, slow = a["alerts"]["fast"], a["alerts"]["slow"]
+    days, fast_h, slow_h = slo["window_days"], fast["budget_exhausted_in_h"], slow["budget_exhausted_in_h"]
+    fast_text = f"**Fast burn: page.** At {fast['burn_rate']}x the budget of {days} days is gone in {fast_h} "
+    assert fast_text in policy
+    assert f"**Slow burn: ticket.** At {slow['burn_rate']}x the budget lasts {slow_h} hours" in policy
+    assert f"`{repo.answers['owner_team']}` fixes" in policy
+    assert "releases carry only fixes and reliability work" in policy
 
 
 # --- the OpenSLO CLI ------------------------------------------------------------------------------
