@@ -124,12 +124,21 @@ def test_alert_policies_and_dashboard_take_their_names_from_names(name: str) -> 
     policy = monitoring.resources[("google_monitoring_alert_policy", "this")]
     assert policy["display_name"] == "${var.alarm_names[each.key]}"
     assert policy["for_each"] == "${local.alerts}"
+    burn_rate = monitoring.resources[("google_monitoring_alert_policy", "burn_rate")]
+    assert burn_rate["display_name"] == "${var.alarm_names[each.key]}"
+    assert burn_rate["for_each"] == "${local.burn_alerts}"
+    page = monitoring.resources[("google_monitoring_notification_channel", "page")]
+    assert page["display_name"] == "${var.page_notification_channel_name}"
+    service = monitoring.resources[("google_monitoring_custom_service", "this")]
+    assert service["service_id"] == service["display_name"] == "${var.slo_service_name}"
     dashboard = monitoring.resources[("google_monitoring_dashboard", "this")]
     assert "displayName = var.dashboard_name" in dashboard["dashboard_json"]
     for env in ENVS:
         call = modules[f"environments/{env}"].calls["monitoring"]
         assert call["alarm_names"] == "${var.names.alarms}"
         assert call["dashboard_name"] == "${var.names.dashboard}"
+        assert call["page_notification_channel_name"] == "${var.names.page_notification_channel}"
+        assert call["slo_service_name"] == "${var.names.slo_service}"
 
 
 # --- behaviour checkov cannot see
@@ -138,7 +147,10 @@ def test_alert_policies_and_dashboard_take_their_names_from_names(name: str) -> 
 @pytest.mark.parametrize("name", CHECKED)
 def test_every_alarm_key_has_a_policy_and_a_runbook_link(name: str) -> None:
     _, modules = parsed(name)
-    alerts = set(modules["modules/monitoring"].locals["alerts"])
+    monitoring = modules["modules/monitoring"]
+    # Threshold policies (local.alerts) and burn-rate policies (local.burn_alerts), one per key.
+    assert not set(monitoring.locals["alerts"]) & set(monitoring.locals["burn_alerts"])
+    alerts = set(monitoring.locals["alerts"]) | set(monitoring.locals["burn_alerts"])
     anchors = runbook_anchors()
     repository = computed(name)["repository"]
     for env in ENVS:
