@@ -427,12 +427,20 @@ def _platform_resources(
         yield behaviour, terraform_resources(repo.path, (env,), kinds)[env]
 
 
+def _containers(service: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The containers of a resolved Cloud Run service, by name."""
+    return {container["name"]: container for container in _listed(service["template"]["containers"])}
+
+
 def test_gcp_probes_and_uptime_check() -> None:
     kinds = ("google_cloud_run_v2_service", "google_monitoring_uptime_check_config")
-    for behaviour, data in _platform_resources("gcp", kinds):
+    repo = repo_of("gcp")
+    for env in repo.environments:
+        behaviour = table(repo)
+        data = terraform_resources(repo.path, (env,), kinds)[env]
         probes, monitor = behaviour["platform_probes"], behaviour["deep_health_monitor"]
         (service,) = data["google_cloud_run_v2_service"]
-        (container,) = _listed(service["template"]["containers"])
+        container = _containers(service)[computed_values(repo.answers)["names"][env]["container"]]
         startup, liveness = container["startup_probe"], container["liveness_probe"]
         assert startup["initial_delay_seconds"] == probes["startup"]["initial_delay_s"]
         for probe, want in ((startup, probes["startup"]), (liveness, probes["liveness"])):
@@ -444,6 +452,86 @@ def test_gcp_probes_and_uptime_check() -> None:
             monitor["interval_s"],
             monitor["timeout_s"],
         )
+
+
+@pytest.mark.parametrize("key", ["gcp-python", "gcp-rust-bare"])
+def test_gcp_otel_collector_sidecar(key: str) -> None:
+    """The resolved Cloud Run service runs the table's collector beside the service: its pinned
+    image, limits and startup probe, the service starting after it, the OTLP/HTTP receiver on
+    loopback where the service sends, traces and metrics through the memory limiter and a batch
+    to Google Cloud; the service account may write traces and metrics and nothing beyond its
+    logs; the service's OTEL_* variables are the contract's."""
+    repo = rendered(key)
+    values = computed_values(repo.answers)
+    collector = values["behaviour"]["otel_collector"]
+    kinds = ("google_cloud_run_v2_service", "google_project_iam_member")
+    assert re.fullmatch(r"us-docker\.pkg\.dev/[\w./-]+/otelcol-google:\d+\.\d+\.\d+", collector["image"])
+    assert collector["spike_limit_mib"] < collector["limit_mib"] < collector["memory_mib"]
+    receiver = collector["receiver_endpoint"]
+    assert receiver.startswith("localhost:") and collector["otlp_endpoint"] == f"http://{receiver}"
+    for env in repo.environments:
+        names = values["names"][env]
+        data = terraform_resources(repo.path, (env,), kinds)[env]
+        (service,) = data["google_cloud_run_v2_service"]
+        containers = _containers(service)
+        assert set(containers) == {names["container"], names["collector_container"]}
+        app, sidecar = containers[names["container"]], containers[names["collector_container"]]
+        assert app["depends_on"] == [names["collector_container"]]
+        assert "ports" not in sidecar
+        assert sidecar["image"] == collector["image"]
+        assert sidecar["args"] == ["--config=env:OTELCOL_CONFIG"]
+        assert sidecar["resources"]["limits"] == {
+            "cpu": str(collector["cpu"]),
+            "memory": f"{collector['memory_mib']}Mi",
+        }
+        assert sidecar["resources"]["cpu_idle"] == app["resources"]["cpu_idle"]
+        probe, want = sidecar["startup_probe"], collector["startup_probe"]
+        assert (
+            probe["initial_delay_seconds"],
+            probe["period_seconds"],
+            probe["timeout_seconds"],
+            probe["failure_threshold"],
+        ) == (want["initial_delay_s"], want["interval_s"], want["timeout_s"], want["failure_threshold"])
+        assert probe["http_get"]["port"] == collector["health_port"]
+        (variable,) = _listed(sidecar["env"])
+        assert variable["name"] == "OTELCOL_CONFIG"
+        config = yaml.safe_load(variable["value"])
+        assert config["receivers"] == {"otlp": {"protocols": {"http": {"endpoint": receiver}}}}
+        assert config["processors"]["memory_limiter"] == {
+            "check_interval": f"{collector['check_interval_s']}s",
+            "limit_mib": collector["limit_mib"],
+            "spike_limit_mib": collector["spike_limit_mib"],
+        }
+        assert config["extensions"]["health_check"]["endpoint"].endswith(f":{collector['health_port']}")
+        assert config["service"]["extensions"] == ["health_check"]
+        assert set(config["exporters"]) == {"googlecloud"}
+        pipelines = config["service"]["pipelines"]
+        assert set(pipelines) == {"traces", "metrics"}
+        for pipeline in pipelines.values():
+            assert pipeline["receivers"] == ["otlp"]
+            assert pipeline["processors"][0] == "memory_limiter"
+            assert pipeline["processors"][-1] == "batch"
+            assert pipeline["exporters"] == ["googlecloud"]
+        roles = {member["role"] for member in data["google_project_iam_member"]}
+        project_roles = {"roles/cloudtrace.agent", "roles/monitoring.metricWriter", "roles/logging.logWriter"}
+        assert roles - {"roles/cloudsql.client", "roles/cloudsql.instanceUser"} == project_roles
+    module = parse_files(repo.path / "terraform/modules/cloud-run")["main.tf"]
+    (body,) = [
+        item["google_cloud_run_v2_service"]["this"]
+        for item in module["resource"]
+        if "google_cloud_run_v2_service" in item
+    ]
+    (app_block,) = [c for c in body["template"][0]["containers"] if c["name"] == "${var.container_name}"]
+    (env_block,) = _listed(app_block["dynamic"][0]["env"])
+    assert env_block["for_each"] == (
+        '${merge(var.environment, {OTEL_EXPORTER_OTLP_ENDPOINT = "' + collector["otlp_endpoint"] + '"})}'
+    )
+    for env in repo.environments:
+        root = parse_files(repo.path / "terraform/environments" / env)["main.tf"]
+        (locals_,) = [block for block in root["locals"] if "container_environment" in block]
+        merged = locals_["container_environment"]
+        assert "OTEL_SERVICE_NAME = var.service_name" in merged
+        assert 'OTEL_RESOURCE_ATTRIBUTES = "deployment.environment=${var.environment}"' in merged
 
 
 def test_azure_probes_availability_test_and_scaling() -> None:

@@ -369,6 +369,11 @@ def test_gcp_burn_rate_sections_state_the_slo_map(key: str) -> None:
             assert f"gone in {alert['budget_exhausted_in_h']} hours" in prose
             assert ("This one pages" in prose) is (alert["severity"] == "page")
             assert ("This one is a ticket" in prose) is (alert["severity"] == "ticket")
+            # The traces of the failing or slow requests, in each environment's project.
+            assert f"filter on `service.name` `{repo.answers['service_name']}`" in prose
+            for env in repo.environments:
+                project = values["names"][env]["project"]
+                assert f"(https://console.cloud.google.com/traces/explorer?project={project})" in prose
             blocks = dict(env_blocks(body))
             assert set(blocks) == set(repo.environments)
             for env, block in blocks.items():

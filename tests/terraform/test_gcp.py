@@ -197,12 +197,14 @@ def test_instances_and_sizes(name: str, env: str) -> None:
     if env == "prod":
         assert scaling["min_instance_count"] >= 2
     assert template["max_instance_request_concurrency"] == answers["max_concurrency"]
-    limits = template["containers"]["resources"]["limits"]
+    # The service's container (the collector's beside it: test_behaviour_values.py).
+    (container,) = [c for c in template["containers"] if c["name"] == answers["names"][env]["container"]]
+    limits = container["resources"]["limits"]
     assert limits == {"cpu": str(answers["cpu"] // 1024), "memory": f"{answers['memory']}Mi"}
     assert service["location"] == answers["gcp_region"]
     assert template["vpc_access"]["egress"] == "PRIVATE_RANGES_ONLY"
     for probe in ("startup_probe", "liveness_probe"):
-        http = template["containers"][probe]["http_get"]
+        http = container[probe]["http_get"]
         assert http["path"] == answers["health_live_path"]
         assert http["port"] == answers["container_port"]
     assert template["service_account"] != ""
@@ -314,6 +316,9 @@ def test_environment_is_the_contract_and_holds_no_secret_value(name: str, env: s
     merged = root.locals["container_environment"]
     keys = set(re.findall(r"\b([A-Z][A-Z0-9_]+)\s*=", merged))
     expected = {"SECRETS_BACKEND", "ENVIRONMENT", "SERVICE_NAME", "LOG_LEVEL"}
+    # The telemetry contract: the service's name and environment as the collector reports them
+    # (the module adds OTEL_EXPORTER_OTLP_ENDPOINT, the collector beside it).
+    expected |= {"OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES"}
     if name == "full":
         expected |= {"DB_PASSWORD_SECRET", "DB_USER", "DB_HOST", "DB_PORT", "DB_NAME", "DB_POOL_SIZE"}
         expected |= {"REDIS_URL", "REDIS_AUTH_SECRET", "REDIS_CA_CERT"}
