@@ -427,12 +427,20 @@ def _platform_resources(
         yield behaviour, terraform_resources(repo.path, (env,), kinds)[env]
 
 
+def _containers(service: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The containers of a resolved Cloud Run service, by name."""
+    return {container["name"]: container for container in _listed(service["template"]["containers"])}
+
+
 def test_gcp_probes_and_uptime_check() -> None:
     kinds = ("google_cloud_run_v2_service", "google_monitoring_uptime_check_config")
-    for behaviour, data in _platform_resources("gcp", kinds):
+    repo = repo_of("gcp")
+    for env in repo.environments:
+        behaviour = table(repo)
+        data = terraform_resources(repo.path, (env,), kinds)[env]
         probes, monitor = behaviour["platform_probes"], behaviour["deep_health_monitor"]
         (service,) = data["google_cloud_run_v2_service"]
-        (container,) = _listed(service["template"]["containers"])
+        container = _containers(service)[computed_values(repo.answers)["names"][env]["container"]]
         startup, liveness = container["startup_probe"], container["liveness_probe"]
         assert startup["initial_delay_seconds"] == probes["startup"]["initial_delay_s"]
         for probe, want in ((startup, probes["startup"]), (liveness, probes["liveness"])):
@@ -444,6 +452,86 @@ def test_gcp_probes_and_uptime_check() -> None:
             monitor["interval_s"],
             monitor["timeout_s"],
         )
+
+
+@pytest.mark.parametrize("key", ["gcp-python", "gcp-rust-bare"])
+def test_gcp_otel_collector_sidecar(key: str) -> None:
+    """The resolved Cloud Run service runs the table's collector beside the service: its pinned
+    image, limits and startup probe, the service starting after it, the OTLP/HTTP receiver on
+    loopback where the service sends, traces and metrics through the memory limiter and a batch
+    to Google Cloud; the service account may write traces and metrics and nothing beyond its
+    logs; the service's OTEL_* variables are the contract's."""
+    repo = rendered(key)
+    values = computed_values(repo.answers)
+    collector = values["behaviour"]["otel_collector"]
+    kinds = ("google_cloud_run_v2_service", "google_project_iam_member")
+    assert re.fullmatch(r"us-docker\.pkg\.dev/[\w./-]+/otelcol-google:\d+\.\d+\.\d+", collector["image"])
+    assert collector["spike_limit_mib"] < collector["limit_mib"] < collector["memory_mib"]
+    receiver = collector["receiver_endpoint"]
+    assert receiver.startswith("localhost:") and collector["otlp_endpoint"] == f"http://{receiver}"
+    for env in repo.environments:
+        names = values["names"][env]
+        data = terraform_resources(repo.path, (env,), kinds)[env]
+        (service,) = data["google_cloud_run_v2_service"]
+        containers = _containers(service)
+        assert set(containers) == {names["container"], names["collector_container"]}
+        app, sidecar = containers[names["container"]], containers[names["collector_container"]]
+        assert app["depends_on"] == [names["collector_container"]]
+        assert "ports" not in sidecar
+        assert sidecar["image"] == collector["image"]
+        assert sidecar["args"] == ["--config=env:OTELCOL_CONFIG"]
+        assert sidecar["resources"]["limits"] == {
+            "cpu": str(collector["cpu"]),
+            "memory": f"{collector['memory_mib']}Mi",
+        }
+        assert sidecar["resources"]["cpu_idle"] == app["resources"]["cpu_idle"]
+        probe, want = sidecar["startup_probe"], collector["startup_probe"]
+        assert (
+            probe["initial_delay_seconds"],
+            probe["period_seconds"],
+            probe["timeout_seconds"],
+            probe["failure_threshold"],
+        ) == (want["initial_delay_s"], want["interval_s"], want["timeout_s"], want["failure_threshold"])
+        assert probe["http_get"]["port"] == collector["health_port"]
+        (variable,) = _listed(sidecar["env"])
+        assert variable["name"] == "OTELCOL_CONFIG"
+        config = yaml.safe_load(variable["value"])
+        assert config["receivers"] == {"otlp": {"protocols": {"http": {"endpoint": receiver}}}}
+        assert config["processors"]["memory_limiter"] == {
+            "check_interval": f"{collector['check_interval_s']}s",
+            "limit_mib": collector["limit_mib"],
+            "spike_limit_mib": collector["spike_limit_mib"],
+        }
+        assert config["extensions"]["health_check"]["endpoint"].endswith(f":{collector['health_port']}")
+        assert config["service"]["extensions"] == ["health_check"]
+        assert set(config["exporters"]) == {"googlecloud"}
+        pipelines = config["service"]["pipelines"]
+        assert set(pipelines) == {"traces", "metrics"}
+        for pipeline in pipelines.values():
+            assert pipeline["receivers"] == ["otlp"]
+            assert pipeline["processors"][0] == "memory_limiter"
+            assert pipeline["processors"][-1] == "batch"
+            assert pipeline["exporters"] == ["googlecloud"]
+        roles = {member["role"] for member in data["google_project_iam_member"]}
+        project_roles = {"roles/cloudtrace.agent", "roles/monitoring.metricWriter", "roles/logging.logWriter"}
+        assert roles - {"roles/cloudsql.client", "roles/cloudsql.instanceUser"} == project_roles
+    module = parse_files(repo.path / "terraform/modules/cloud-run")["main.tf"]
+    (body,) = [
+        item["google_cloud_run_v2_service"]["this"]
+        for item in module["resource"]
+        if "google_cloud_run_v2_service" in item
+    ]
+    (app_block,) = [c for c in body["template"][0]["containers"] if c["name"] == "${var.container_name}"]
+    (env_block,) = _listed(app_block["dynamic"][0]["env"])
+    assert env_block["for_each"] == (
+        '${merge(var.environment, {OTEL_EXPORTER_OTLP_ENDPOINT = "' + collector["otlp_endpoint"] + '"})}'
+    )
+    for env in repo.environments:
+        root = parse_files(repo.path / "terraform/environments" / env)["main.tf"]
+        (locals_,) = [block for block in root["locals"] if "container_environment" in block]
+        merged = locals_["container_environment"]
+        assert "OTEL_SERVICE_NAME = var.service_name" in merged
+        assert 'OTEL_RESOURCE_ATTRIBUTES = "deployment.environment=${var.environment}"' in merged
 
 
 def test_azure_probes_availability_test_and_scaling() -> None:
@@ -593,8 +681,11 @@ def test_gcp_terraform_alarms() -> None:
     }
     (locals_,) = [block for block in module["main.tf"]["locals"] if "alerts" in block]
     policies = locals_["alerts"]
-    assert set(policies) == set(alarms)
-    for key, alarm in alarms.items():
+    # Threshold policies here; the burn-rate ones (kind burn): test_gcp_terraform_burn_rate_alerts.
+    thresholds = {key: alarm for key, alarm in alarms.items() if alarm.get("kind") != "burn"}
+    assert set(policies) == set(thresholds)
+    assert set(locals_["burn_alerts"]) == set(alarms) - set(thresholds)
+    for key, alarm in thresholds.items():
         policy = policies[key]
         assert _seconds(policy["period"]) == alarm["period_s"], key
         assert _seconds(policy["duration"]) == alarm["window_s"], key
@@ -616,6 +707,138 @@ def test_gcp_terraform_alarms() -> None:
         assert _minutes_in(summary) <= {minutes(alarm)}, (key, summary)
         for share in re.findall(r"above (\d+)%", summary):
             assert int(share) == round(threshold(alarm) * (1 if "threshold_percent" in alarm else 100)), key
+
+
+# Google Cloud answer sets: the default objectives (gcp-python), and the edges of every rule
+# (gcp-rust-bare: 99.999 %, 99.99 % within 60000 ms, 7 days).
+GCP_SLO_KEYS = ("gcp-python", "gcp-rust-bare")
+GCP_SEVERITY = {"page": "CRITICAL", "ticket": "WARNING"}
+
+
+@pytest.mark.parametrize("key", GCP_SLO_KEYS)
+def test_gcp_burn_rate_alerts_are_the_slo_map(key: str) -> None:
+    """One table entry per objective and burn rate: the slo map's burn rate, windows and route,
+    and nothing else in the table reads the objectives."""
+    values = computed_values(rendered(key).answers)
+    alarms = values["behaviour"]["alarms"]
+    alerts = burn_alerts(values)
+    assert {k for k, alarm in alarms.items() if "slo" in alarm} == {alert_key for alert_key, *_ in alerts}
+    for alert_key, sli, objective, alert in alerts:
+        alarm = alarms[alert_key]
+        assert alarm["kind"] == "burn"
+        assert (alarm["slo"], alarm["burn"]) == (sli, alert_key.split("_")[1])
+        assert alarm["threshold_burn_rate"] == alert["burn_rate"]
+        assert (alarm["long_window_s"], alarm["short_window_s"]) == (
+            alert["long_window_s"],
+            alert["short_window_s"],
+        )
+        assert alarm["window_s"] == alert["long_window_s"]
+        assert alarm["comparison"] == ">" == {"gt": ">"}[alert["op"]]
+        assert alarm["route"] == alert["severity"]
+        assert alarm["severity"] == GCP_SEVERITY[alert["severity"]]
+        assert f"more than {alert['threshold_percent']}% of the requests" in alarm["description"]
+        assert f"would last {alert['budget_exhausted_in_h']} hours" in alarm["description"]
+        budget = (
+            f"({objective['error_budget_percent']}% of requests over {values['slo']['window_days']} days)"
+        )
+        assert budget in alarm["description"]
+
+
+def _blocks(module: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The resources of one type in a parsed module file, by name."""
+    return {name: body for item in module.get("resource", []) for name, body in item.get(kind, {}).items()}
+
+
+@pytest.mark.parametrize("key", GCP_SLO_KEYS)
+def test_gcp_terraform_burn_rate_alerts(key: str) -> None:
+    """The monitoring module as python-hcl2 parses it: two request-based SLOs at the slo map's
+    goals over its window; per objective and burn rate a policy over both windows' burn rate
+    (AND) at the map's burn rate, notifying the page channel on a fast burn and the team's
+    channel on a slow one; the environments wire the names and the page address."""
+    repo = rendered(key)
+    values = computed_values(repo.answers)
+    objectives, days = values["slo"]["objectives"], values["slo"]["window_days"]
+    module = parse_files(repo.path / "terraform/modules/monitoring")
+    main = module["main.tf"]
+    (locals_,) = [block for block in main["locals"] if "burn_alerts" in block]
+
+    # The service and its two objectives.
+    (service,) = _blocks(main, "google_monitoring_custom_service").values()
+    assert service["service_id"] == "${var.slo_service_name}"
+    slos = _blocks(main, "google_monitoring_slo")
+    assert set(slos) == set(objectives) == {"availability", "latency"}
+    for sli, slo in slos.items():
+        assert slo["service"] == "${google_monitoring_custom_service.this.service_id}"
+        assert slo["slo_id"] == sli
+        assert slo["goal"] == objectives[sli]["target_ratio"]
+        assert slo["rolling_period_days"] == days
+        assert f"{objectives[sli]['objective_percent']}% of requests" in slo["display_name"]
+        assert locals_["slo_names"][sli] == f"${{google_monitoring_slo.{sli}.id}}"
+    run = '${local.run_filter} AND metric.type = \\"run.googleapis.com/'
+    assert locals_["requests"] == run + 'request_count\\"'
+    assert locals_["latencies"] == run + 'request_latencies\\"'
+    (ratio,) = slos["availability"]["request_based_sli"][0]["good_total_ratio"]
+    assert ratio["total_service_filter"] == "${local.requests}"
+    five_xx = 'metric.labels.response_code_class = \\"5xx\\"'
+    assert ratio["bad_service_filter"] == "${local.requests} AND " + five_xx
+    assert "good_service_filter" not in ratio
+    (cut,) = slos["latency"]["request_based_sli"][0]["distribution_cut"]
+    assert cut["distribution_filter"] == "${local.latencies}"
+    # request_latencies is in milliseconds: good is at most the threshold.
+    assert cut["range"] == [{"max": objectives["latency"]["threshold_ms"], "__is_block__": True}]
+
+    # The policies: the table's entries, each the map's numbers.
+    policies = locals_["burn_alerts"]
+    alerts = burn_alerts(values)
+    assert set(policies) == {alert_key for alert_key, *_ in alerts}
+    for alert_key, sli, _, alert in alerts:
+        policy = policies[alert_key]
+        assert policy["slo"] == sli
+        assert policy["burn_rate"] == alert["burn_rate"]
+        assert (policy["long_window"], policy["short_window"]) == (
+            f"{alert['long_window_s']}s",
+            f"{alert['short_window_s']}s",
+        )
+        assert policy["route"] == alert["severity"]
+        assert policy["severity"] == GCP_SEVERITY[alert["severity"]]
+        assert f"more than {alert['threshold_percent']}% of the requests" in policy["summary"]
+    resource = _blocks(main, "google_monitoring_alert_policy")["burn_rate"]
+    assert resource["for_each"] == "${local.burn_alerts}"
+    assert resource["display_name"] == "${var.alarm_names[each.key]}"
+    assert resource["combiner"] == "AND"
+    conditions = [c["condition_threshold"][0] for c in resource["conditions"]]
+    assert [c["filter"] for c in conditions] == [
+        f'select_slo_burn_rate(\\"${{local.slo_names[each.value.slo]}}\\", \\"${{each.value.{window}}}\\")'
+        for window in ("long_window", "short_window")
+    ]
+    for condition in conditions:
+        assert condition["threshold_value"] == "${each.value.burn_rate}"
+        assert condition["comparison"] == "COMPARISON_GT"
+        assert condition["duration"] == "0s"
+
+    # Routing: fast burns page through their own channel, slow burns reach the team's.
+    assert resource["notification_channels"] == ["${local.routes[each.value.route]}"]
+    assert locals_["routes"] == {
+        "page": "${google_monitoring_notification_channel.page.id}",
+        "ticket": "${google_monitoring_notification_channel.email.id}",
+    }
+    channels = _blocks(main, "google_monitoring_notification_channel")
+    assert channels["page"]["labels"] == {"email_address": "${var.page_email}"}
+    assert channels["page"]["display_name"] == "${var.page_notification_channel_name}"
+    assert channels["email"]["labels"] == {"email_address": "${var.alarm_email}"}
+    threshold_policy = _blocks(main, "google_monitoring_alert_policy")["this"]
+    assert threshold_policy["notification_channels"] == ["${google_monitoring_notification_channel.email.id}"]
+    for env in repo.environments:
+        files = parse_files(repo.path / "terraform/environments" / env)
+        (call,) = [item["monitoring"] for item in files["main.tf"]["module"] if "monitoring" in item]
+        assert call["page_notification_channel_name"] == "${var.names.page_notification_channel}"
+        assert call["slo_service_name"] == "${var.names.slo_service}"
+        assert call["page_email"] == "${var.page_email}"
+        tfvars = files["terraform.tfvars"]
+        names = values["names"][env]
+        assert tfvars["names"]["page_notification_channel"] == names["page_notification_channel"]
+        assert tfvars["names"]["slo_service"] == names["slo_service"]
+        assert tfvars["page_email"] == repo.answers["owner_email"]
 
 
 def test_azure_terraform_alarms() -> None:

@@ -146,6 +146,8 @@ def test_every_alert_has_its_section_and_the_section_names_it(repo: Rendered) ->
     expected |= {"health_check_failed", "revision_failed"}
     if repo.cloud == "gcp":
         expected.add("certificate_expiry")
+        # The burn-rate policies of the service level objectives.
+        expected |= {f"{sli}_{burn}_burn" for sli in ("availability", "latency") for burn in ("fast", "slow")}
     postgres = {"db_connections_high", "db_storage_high", "db_cpu_high", "db_auth_failures"}
     assert_alarm_sections(repo, text, alarms, expected, postgres, {"cache_memory_high", "cache_cpu_high"})
 
@@ -340,3 +342,53 @@ def test_recovery_procedures(repo: Rendered) -> None:
         rotate = section(text, "rotate-a-secret")
         assert "password_version" in rotate or not repo.use_postgres
         assert ("unset NEW_PASSWORD" in rotate) is repo.use_postgres
+
+
+@pytest.mark.parametrize("key", [key for key in KEYS if CLOUD_VARIANTS[key][0] == "gcp"])
+def test_gcp_burn_rate_sections_state_the_slo_map(key: str) -> None:
+    """Each burn-rate section of the Google Cloud runbook: the objective, budget, burn rate,
+    windows and consequences of the slo map; the channel it notifies; the burn rate of both
+    windows of the environment's SLO; the request log of the real service, filtered on what
+    the objective counts as bad."""
+    repo = rendered(key)
+    text = repo.read("docs/runbook.md")
+    values = computed(repo)
+    hours = {3600: "1 hour", 21600: "6 hours", 300: "5 minutes", 1800: "30 minutes"}
+    for sli, objective in values["slo"]["objectives"].items():
+        for burn, alert in objective["alerts"].items():
+            body = section(text, f"{sli}-{burn}-burn")
+            prose = " ".join(body.split())
+            assert f"**Objective:** {objective['objective_percent']} % of requests" in prose
+            assert f"over a rolling {values['slo']['window_days']} days" in prose
+            assert f"Error budget: {objective['error_budget_percent']} % of requests" in prose
+            assert f"more than {alert['burn_rate']}x faster" in prose
+            long, short = hours[alert["long_window_s"]], hours[alert["short_window_s"]]
+            assert f"over both the last {long} and the last {short}" in prose
+            assert f"more than {alert['threshold_percent']} % of requests" in prose
+            assert f"{alert['budget_consumed_percent']} % of the budget is spent in {long}" in prose
+            assert f"gone in {alert['budget_exhausted_in_h']} hours" in prose
+            assert ("This one pages" in prose) is (alert["severity"] == "page")
+            assert ("This one is a ticket" in prose) is (alert["severity"] == "ticket")
+            # The traces of the failing or slow requests, in each environment's project.
+            assert f"filter on `service.name` `{repo.answers['service_name']}`" in prose
+            for env in repo.environments:
+                project = values["names"][env]["project"]
+                assert f"(https://console.cloud.google.com/traces/explorer?project={project})" in prose
+            blocks = dict(env_blocks(body))
+            assert set(blocks) == set(repo.environments)
+            for env, block in blocks.items():
+                n = values["names"][env]
+                assert f"`{n['page_notification_channel']}`" in prose
+                assert f"`{n['notification_channel']}`" in prose
+                slo = f"projects/{n['project']}/services/{n['slo_service']}/serviceLevelObjectives/{sli}"
+                for window in ("long", "short"):
+                    assert f'select_slo_burn_rate("{slo}", "{alert[window + "_window_s"]}s")' in block
+                assert f'resource.labels.service_name="{n["service"]}"' in block
+                assert f"projects/{n['project']}/logs/run.googleapis.com%2Frequests" in block
+                assert f"--freshness {alert['long_window_s'] // 60}m" in block
+                bad = (
+                    "httpRequest.status>=500"
+                    if sli == "availability"
+                    else f'httpRequest.latency>"{objective["threshold_s"]}s"'
+                )
+                assert bad in block

@@ -124,12 +124,21 @@ def test_alert_policies_and_dashboard_take_their_names_from_names(name: str) -> 
     policy = monitoring.resources[("google_monitoring_alert_policy", "this")]
     assert policy["display_name"] == "${var.alarm_names[each.key]}"
     assert policy["for_each"] == "${local.alerts}"
+    burn_rate = monitoring.resources[("google_monitoring_alert_policy", "burn_rate")]
+    assert burn_rate["display_name"] == "${var.alarm_names[each.key]}"
+    assert burn_rate["for_each"] == "${local.burn_alerts}"
+    page = monitoring.resources[("google_monitoring_notification_channel", "page")]
+    assert page["display_name"] == "${var.page_notification_channel_name}"
+    service = monitoring.resources[("google_monitoring_custom_service", "this")]
+    assert service["service_id"] == service["display_name"] == "${var.slo_service_name}"
     dashboard = monitoring.resources[("google_monitoring_dashboard", "this")]
     assert "displayName = var.dashboard_name" in dashboard["dashboard_json"]
     for env in ENVS:
         call = modules[f"environments/{env}"].calls["monitoring"]
         assert call["alarm_names"] == "${var.names.alarms}"
         assert call["dashboard_name"] == "${var.names.dashboard}"
+        assert call["page_notification_channel_name"] == "${var.names.page_notification_channel}"
+        assert call["slo_service_name"] == "${var.names.slo_service}"
 
 
 # --- behaviour checkov cannot see
@@ -138,7 +147,10 @@ def test_alert_policies_and_dashboard_take_their_names_from_names(name: str) -> 
 @pytest.mark.parametrize("name", CHECKED)
 def test_every_alarm_key_has_a_policy_and_a_runbook_link(name: str) -> None:
     _, modules = parsed(name)
-    alerts = set(modules["modules/monitoring"].locals["alerts"])
+    monitoring = modules["modules/monitoring"]
+    # Threshold policies (local.alerts) and burn-rate policies (local.burn_alerts), one per key.
+    assert not set(monitoring.locals["alerts"]) & set(monitoring.locals["burn_alerts"])
+    alerts = set(monitoring.locals["alerts"]) | set(monitoring.locals["burn_alerts"])
     anchors = runbook_anchors()
     repository = computed(name)["repository"]
     for env in ENVS:
@@ -185,12 +197,14 @@ def test_instances_and_sizes(name: str, env: str) -> None:
     if env == "prod":
         assert scaling["min_instance_count"] >= 2
     assert template["max_instance_request_concurrency"] == answers["max_concurrency"]
-    limits = template["containers"]["resources"]["limits"]
+    # The service's container (the collector's beside it: test_behaviour_values.py).
+    (container,) = [c for c in template["containers"] if c["name"] == answers["names"][env]["container"]]
+    limits = container["resources"]["limits"]
     assert limits == {"cpu": str(answers["cpu"] // 1024), "memory": f"{answers['memory']}Mi"}
     assert service["location"] == answers["gcp_region"]
     assert template["vpc_access"]["egress"] == "PRIVATE_RANGES_ONLY"
     for probe in ("startup_probe", "liveness_probe"):
-        http = template["containers"][probe]["http_get"]
+        http = container[probe]["http_get"]
         assert http["path"] == answers["health_live_path"]
         assert http["port"] == answers["container_port"]
     assert template["service_account"] != ""
@@ -302,6 +316,9 @@ def test_environment_is_the_contract_and_holds_no_secret_value(name: str, env: s
     merged = root.locals["container_environment"]
     keys = set(re.findall(r"\b([A-Z][A-Z0-9_]+)\s*=", merged))
     expected = {"SECRETS_BACKEND", "ENVIRONMENT", "SERVICE_NAME", "LOG_LEVEL"}
+    # The telemetry contract: the service's name and environment as the collector reports them
+    # (the module adds OTEL_EXPORTER_OTLP_ENDPOINT, the collector beside it).
+    expected |= {"OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES"}
     if name == "full":
         expected |= {"DB_PASSWORD_SECRET", "DB_USER", "DB_HOST", "DB_PORT", "DB_NAME", "DB_POOL_SIZE"}
         expected |= {"REDIS_URL", "REDIS_AUTH_SECRET", "REDIS_CA_CERT"}

@@ -3,14 +3,24 @@ output "notification_channel_id" {
   value       = google_monitoring_notification_channel.email.id
 }
 
+output "page_notification_channel_id" {
+  description = "Id of the notification channel fast error budget burns page through."
+  value       = google_monitoring_notification_channel.page.id
+}
+
 output "alert_policy_names" {
   description = "Display name of every alert policy by failure mode."
-  value       = { for key, policy in google_monitoring_alert_policy.this : key => policy.display_name }
+  value       = { for key, policy in merge(google_monitoring_alert_policy.this, google_monitoring_alert_policy.burn_rate) : key => policy.display_name }
 }
 
 output "alert_policy_ids" {
   description = "Id of every alert policy by failure mode."
-  value       = { for key, policy in google_monitoring_alert_policy.this : key => policy.id }
+  value       = { for key, policy in merge(google_monitoring_alert_policy.this, google_monitoring_alert_policy.burn_rate) : key => policy.id }
+}
+
+output "slo_ids" {
+  description = "Resource name of each service level objective (select_slo_burn_rate takes it), by objective."
+  value       = local.slo_names
 }
 
 output "uptime_check_id" {
