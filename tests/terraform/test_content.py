@@ -179,7 +179,9 @@ def test_alarms_have_exactly_the_computed_names_and_link_the_runbook(variant_nam
             )
         assert _one(data, "aws_cloudwatch_dashboard")["dashboard_name"] == names["dashboard"]
         # One topic per route: ticket (the topic every alarm notified before) and page.
-        assert sorted(t["name"] for t in data["aws_sns_topic"]) == sorted([names["sns_topic"], names["page_topic"]])
+        assert sorted(t["name"] for t in data["aws_sns_topic"]) == sorted(
+            [names["sns_topic"], names["page_topic"]]
+        )
 
 
 def test_tfvars_hold_the_computed_names_and_settings(variant_name: str) -> None:
