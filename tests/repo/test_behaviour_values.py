@@ -366,7 +366,8 @@ def test_aws_terraform_health_checks_and_scaling() -> None:
     # read the module's literal health check and its stop_timeout default.
     module = parse_files(repo.path / "terraform/modules/ecs-service")
     text = (repo.path / "terraform/modules/ecs-service/main.tf").read_text()
-    block = re.search(r"healthCheck = \{(.*?)\n      \}", text, re.S)
+    # The service's container (the collector's health check, a local, is indented less).
+    block = re.search(r"\n      healthCheck = \{(.*?)\n      \}", text, re.S)
     assert block, "the task definition has no healthCheck"
     values = dict(re.findall(r"(\w+)\s+= (\d+)", block.group(1)))
     assert {key: int(value) for key, value in values.items()} == {
@@ -610,10 +611,17 @@ def test_aws_cdk_collector_sidecar_and_its_grants() -> None:
         assert statements["SendTraces"]["Resource"] == "*"
         emf = statements["WriteEmfMetrics"]
         assert emf["Action"] == ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
-        group_arn, stream_arn = emf["Resource"]
+        # Exactly the metrics log group and its streams: arn:aws:logs:<region>:<account>:log-group:<name>.
         metrics_ref = {"Ref": groups[names["metrics_log_group"]]}
-        assert metrics_ref in group_arn["Fn::Join"][1] and group_arn["Fn::Join"][1][-1] == metrics_ref
-        assert stream_arn["Fn::Join"][1][-2:] == [metrics_ref, ":log-stream:*"]
+        prefix = next(part for part in emf["Resource"][0]["Fn::Join"][1] if isinstance(part, str))
+        assert re.fullmatch(rf"arn:aws:logs:{repo.answers['aws_region']}:\d{{12}}:log-group:", prefix), prefix
+        assert sorted(emf["Resource"], key=json.dumps) == sorted(
+            [
+                {"Fn::Join": ["", [prefix, metrics_ref]]},
+                {"Fn::Join": ["", [prefix, metrics_ref, ":log-stream:*"]]},
+            ],
+            key=json.dumps,
+        )
         assert "GetSampling" not in json.dumps(statements) and "CreateLogGroup" not in json.dumps(statements)
 
 
