@@ -20,6 +20,8 @@ EXPECTED_NAMES: dict[str, dict[str, Any]] = {
         "service": "payments-api",
         "task_family": "payments-api-staging",
         "log_group": "/ecs/payments-api-staging",
+        "collector_log_group": "/ecs/payments-api-staging/otel-collector",
+        "metrics_log_group": "/ecs/payments-api-staging/metrics",
         "flow_log_group": "/vpc/payments-api-staging/flow-logs",
         "alb": "payments-api-staging",
         "target_group": "payments-api-staging",
@@ -39,6 +41,7 @@ EXPECTED_NAMES: dict[str, dict[str, Any]] = {
         "cache_subnet_group": "payments-api-staging",
         "redis_auth_secret": "payments-api/staging/redis-auth",
         "sns_topic": "payments-api-staging-alarms",
+        "page_topic": "payments-api-staging-page",
         "dashboard": "payments-api-staging",
         "waf_web_acl": "payments-api-staging",
         "waf_log_group": "aws-waf-logs-payments-api-staging",
@@ -73,6 +76,8 @@ EXPECTED_NAMES: dict[str, dict[str, Any]] = {
         "service": "payments-api",
         "task_family": "payments-api-prod",
         "log_group": "/ecs/payments-api-prod",
+        "collector_log_group": "/ecs/payments-api-prod/otel-collector",
+        "metrics_log_group": "/ecs/payments-api-prod/metrics",
         "flow_log_group": "/vpc/payments-api-prod/flow-logs",
         "alb": "payments-api-prod",
         "target_group": "payments-api-prod",
@@ -92,6 +97,7 @@ EXPECTED_NAMES: dict[str, dict[str, Any]] = {
         "cache_subnet_group": "payments-api-prod",
         "redis_auth_secret": "payments-api/prod/redis-auth",
         "sns_topic": "payments-api-prod-alarms",
+        "page_topic": "payments-api-prod-page",
         "dashboard": "payments-api-prod",
         "waf_web_acl": "payments-api-prod",
         "waf_log_group": "aws-waf-logs-payments-api-prod",
@@ -216,6 +222,7 @@ def test_physical_names_are_the_computed_names(built: dict[str, Built], name: st
         expected["target_group"]
     ]
     log_groups = [expected["log_group"], expected["waf_log_group"]]
+    log_groups += [expected["collector_log_group"], expected["metrics_log_group"]]
     log_groups += [expected["flow_log_group"]] if created_vpc else []
     log_groups += [expected["db_log_group"]] if postgres else []
     log_groups += [expected["cache_slow_log_group"]] if redis else []
@@ -233,7 +240,9 @@ def test_physical_names_are_the_computed_names(built: dict[str, Built], name: st
     wanted_groups += [groups["cache"]] if redis else []
     assert _values(templates, "AWS::EC2::SecurityGroup", "GroupName") == sorted(wanted_groups)
     assert _values(templates, "AWS::KMS::Alias", "AliasName") == [expected["kms_alias"]]
-    assert _values(templates, "AWS::SNS::Topic", "TopicName") == [expected["sns_topic"]]
+    assert _values(templates, "AWS::SNS::Topic", "TopicName") == sorted(
+        [expected["sns_topic"], expected["page_topic"]]
+    )
     assert _values(templates, "AWS::CloudWatch::Dashboard", "DashboardName") == [expected["dashboard"]]
 
     alarms = expected["alarms"] + (expected["db_alarms"] if postgres else [])
@@ -285,10 +294,13 @@ def test_no_secret_value_in_any_container_environment(built: dict[str, Built], n
     postgres, redis, _ = _uses(name)
     for env in ENVIRONMENTS:
         (task,) = _resources(built[name].templates(env), "AWS::ECS::TaskDefinition")
-        (container,) = task["ContainerDefinitions"]
-        assert "Secrets" not in container
+        # The service's container, then the OpenTelemetry collector's (its configuration only).
+        container, collector = task["ContainerDefinitions"]
+        assert "Secrets" not in container and "Secrets" not in collector
+        assert [item["Name"] for item in collector["Environment"]] == ["AOT_CONFIG_CONTENT"]
         variables = {item["Name"]: item["Value"] for item in container["Environment"]}
         expected = {"PORT", "ENVIRONMENT", "SERVICE_NAME", "AWS_REGION", "LOG_LEVEL"}
+        expected |= {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES"}
         if postgres:
             expected |= {"DB_SECRET_ARN", "DB_HOST", "DB_PORT", "DB_NAME", "DB_POOL_SIZE"}
         if redis:

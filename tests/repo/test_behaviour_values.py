@@ -366,7 +366,8 @@ def test_aws_terraform_health_checks_and_scaling() -> None:
     # read the module's literal health check and its stop_timeout default.
     module = parse_files(repo.path / "terraform/modules/ecs-service")
     text = (repo.path / "terraform/modules/ecs-service/main.tf").read_text()
-    block = re.search(r"healthCheck = \{(.*?)\n      \}", text, re.S)
+    # The service's container (the collector's health check, a local, is indented less).
+    block = re.search(r"\n      healthCheck = \{(.*?)\n      \}", text, re.S)
     assert block, "the task definition has no healthCheck"
     values = dict(re.findall(r"(\w+)\s+= (\d+)", block.group(1)))
     assert {key: int(value) for key, value in values.items()} == {
@@ -404,7 +405,8 @@ def test_aws_cdk_health_checks_and_scaling() -> None:
         (service,) = by_type["AWS::ECS::Service"]
         assert service["HealthCheckGracePeriodSeconds"] == behaviour["health_check_grace_period_s"]
         (task,) = by_type["AWS::ECS::TaskDefinition"]
-        (definition,) = task["ContainerDefinitions"]
+        container_name = computed_values(repo.answers)["names"][env]["container"]
+        (definition,) = (c for c in task["ContainerDefinitions"] if c["Name"] == container_name)
         check = definition["HealthCheck"]
         assert (check["Interval"], check["Timeout"]) == (container["interval_s"], container["timeout_s"])
         assert (check["Retries"], check["StartPeriod"]) == (container["retries"], container["start_period_s"])
@@ -412,6 +414,302 @@ def test_aws_cdk_health_checks_and_scaling() -> None:
         assert_target_tracking(
             by_type["AWS::ApplicationAutoScaling::ScalingPolicy"], scaling, key=_cloudformation_key
         )
+
+
+# --- AWS: the OpenTelemetry collector sidecar, its task-role grants, the alarm routes
+
+
+def collector_config(behaviour: dict[str, Any], names: dict[str, Any]) -> dict[str, Any]:
+    """The collector's configuration (AOT_CONFIG_CONTENT) the table and names call for."""
+    c = behaviour["otel_collector"]
+    pipeline = {"receivers": ["otlp"], "processors": ["memory_limiter", "batch"]}
+    return {
+        "extensions": {"health_check": {"endpoint": c["health_endpoint"]}},
+        "receivers": {"otlp": {"protocols": {"http": {"endpoint": c["receiver_endpoint"]}}}},
+        "processors": {
+            "memory_limiter": {
+                "check_interval": f"{c['check_interval_s']}s",
+                "limit_mib": c["limit_mib"],
+                "spike_limit_mib": c["spike_limit_mib"],
+            },
+            "batch": {},
+        },
+        "exporters": {
+            "awsxray": {},
+            "awsemf": {
+                "namespace": names["metrics_namespace"],
+                "log_group_name": names["metrics_log_group"],
+                "log_stream_name": "{TaskId}",
+                "dimension_rollup_option": "NoDimensionRollup",
+            },
+        },
+        "service": {
+            "extensions": ["health_check"],
+            "telemetry": {"metrics": {"level": "none"}},
+            "pipelines": {
+                "traces": {**pipeline, "exporters": ["awsxray"]},
+                "metrics": {**pipeline, "exporters": ["awsemf"]},
+            },
+        },
+    }
+
+
+def otel_environment(behaviour: dict[str, Any], names: dict[str, Any], env: str) -> dict[str, str]:
+    """The telemetry contract's variables of the service container (tests/../s21 contract)."""
+    return {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": behaviour["otel_collector"]["otlp_endpoint"],
+        "OTEL_SERVICE_NAME": names["service"],
+        "OTEL_RESOURCE_ATTRIBUTES": f"deployment.environment={env}",
+    }
+
+
+def test_the_collector_fits_its_table() -> None:
+    collector = table(repo_of("aws"))["otel_collector"]
+    # The memory limiter must act before the container's hard limit kills the collector.
+    assert collector["spike_limit_mib"] < collector["limit_mib"] < collector["memory_mib"]
+    assert collector["otlp_endpoint"] == f"http://{collector['receiver_endpoint']}"
+    assert collector["receiver_endpoint"].startswith("localhost:")
+    assert collector["health_endpoint"].startswith("127.0.0.1:")
+    assert re.fullmatch(
+        r"public\.ecr\.aws/aws-observability/aws-otel-collector:v\d+\.\d+\.\d+", collector["image"]
+    )
+    check = collector["health_check"]
+    assert check["timeout_s"] < check["interval_s"]
+    # Fargate: the smallest task (256 CPU units, 512 MiB) keeps most of itself for the service.
+    assert collector["cpu_units"] <= 64 and collector["memory_mib"] <= 128
+
+
+def test_aws_terraform_collector_sidecar_and_its_grants() -> None:
+    """The resolved Terraform: the collector container, its configuration, the service's
+    contract variables and dependency, and the task role's exact telemetry statements."""
+    repo = repo_of("aws")
+    values = computed_values(repo.answers)
+    behaviour = values["behaviour"]
+    c = behaviour["otel_collector"]
+    kinds = (
+        "locals",
+        "aws_cloudwatch_log_group",
+        "aws_iam_policy_document",
+        "aws_iam_role_policy",
+        "aws_iam_role",
+    )
+    for env in repo.environments:
+        names = values["names"][env]
+        data = terraform_resources(repo.path, (env,), kinds)[env]
+        (module_locals,) = (item for item in data["locals"] if "collector_container" in item)
+        container = module_locals["collector_container"]
+        assert container["name"] == names["collector_container"]
+        assert container["image"] == c["image"]
+        assert container["essential"] is False
+        assert (container["cpu"], container["memory"]) == (c["cpu_units"], c["memory_mib"])
+        assert container["readonlyRootFilesystem"] is True and container["privileged"] is False
+        assert container["user"] == str(values["container_uid"])
+        assert container["stopTimeout"] == c["stop_timeout_s"]
+        assert container["linuxParameters"] == {"capabilities": {"drop": ["ALL"]}}
+        check = c["health_check"]
+        assert container["healthCheck"] == {
+            "command": ["CMD", "/healthcheck"],
+            "interval": check["interval_s"],
+            "timeout": check["timeout_s"],
+            "retries": check["retries"],
+            "startPeriod": check["start_period_s"],
+        }
+        options = container["logConfiguration"]["options"]
+        assert options["awslogs-group"] == names["collector_log_group"]
+        assert options["awslogs-stream-prefix"] == names["collector_container"]
+        ((variable),) = container["environment"]
+        assert variable["name"] == "AOT_CONFIG_CONTENT"
+        assert json.loads(variable["value"]) == collector_config(behaviour, names)
+        assert module_locals["collector_config"] == collector_config(behaviour, names)
+        assert module_locals["otel_environment"] == otel_environment(behaviour, names, env)
+        assert module_locals["collector_dependency"] == [
+            {"containerName": names["collector_container"], "condition": "HEALTHY"}
+        ]
+        groups = {group["name"]: group for group in data["aws_cloudwatch_log_group"]}
+        metrics = groups[names["metrics_log_group"]]
+        assert names["collector_log_group"] in groups
+        (document,) = (
+            d for d in data["aws_iam_policy_document"] if d["__tfmeta"]["path"].endswith(".telemetry")
+        )
+        statements = {s["sid"]: s for s in document["statement"]}
+        assert set(statements) == {"SendTraces", "WriteEmfMetrics"}
+        assert statements["SendTraces"]["actions"] == ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+        assert statements["SendTraces"]["resources"] == ["*"]
+        emf = statements["WriteEmfMetrics"]
+        assert emf["actions"] == ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        # tfparse writes a reference to the log group's ARN as the group's id.
+        assert emf["resources"] == [metrics["id"], f"{metrics['id']}:log-stream:*"]
+        (policy,) = (p for p in data["aws_iam_role_policy"] if p["policy"] == document["id"])
+        (task_role,) = (r for r in data["aws_iam_role"] if r["name"] == names["task_role"])
+        assert policy["role"] == task_role["id"]
+    # The app container's definition is jsonencode()d (unresolved by tfparse): its text.
+    text = (repo.path / "terraform/modules/ecs-service/main.tf").read_text()
+    assert "      dependsOn = local.collector_dependency\n" in text
+    assert "    local.collector_container,\n  ])" in text
+    assert "merge(var.environment, local.otel_environment)" in text
+
+
+def test_aws_cdk_collector_sidecar_and_its_grants() -> None:
+    repo = repo_of("aws")
+    values = computed_values(repo.answers)
+    behaviour = values["behaviour"]
+    c = behaviour["otel_collector"]
+    for env, templates in cdk_templates(repo.path).items():
+        names = values["names"][env]
+        resources = {i: r for t in templates for i, r in t.get("Resources", {}).items()}
+        (task,) = (r["Properties"] for r in resources.values() if r["Type"] == "AWS::ECS::TaskDefinition")
+        app, collector = task["ContainerDefinitions"]
+        assert app["Name"] == names["container"] and collector["Name"] == names["collector_container"]
+        assert collector["Image"] == c["image"]
+        assert collector["Essential"] is False
+        assert (collector["Cpu"], collector["Memory"]) == (c["cpu_units"], c["memory_mib"])
+        assert collector["ReadonlyRootFilesystem"] is True and collector["Privileged"] is False
+        assert collector["User"] == str(values["container_uid"])
+        assert collector["StopTimeout"] == c["stop_timeout_s"]
+        assert collector["LinuxParameters"]["Capabilities"]["Drop"] == ["ALL"]
+        check = c["health_check"]
+        assert collector["HealthCheck"] == {
+            "Command": ["CMD", "/healthcheck"],
+            "Interval": check["interval_s"],
+            "Timeout": check["timeout_s"],
+            "Retries": check["retries"],
+            "StartPeriod": check["start_period_s"],
+        }
+        log_options = collector["LogConfiguration"]["Options"]
+        assert log_options["awslogs-stream-prefix"] == names["collector_container"]
+        (variable,) = collector["Environment"]
+        assert variable["Name"] == "AOT_CONFIG_CONTENT"
+        assert json.loads(variable["Value"]) == collector_config(behaviour, names)
+        assert app["DependsOn"] == [{"ContainerName": names["collector_container"], "Condition": "HEALTHY"}]
+        environment = {item["Name"]: item["Value"] for item in app["Environment"]}
+        for key, value in otel_environment(behaviour, names, env).items():
+            assert environment[key] == value, key
+        groups = {
+            r["Properties"]["LogGroupName"]: i
+            for i, r in resources.items()
+            if r["Type"] == "AWS::Logs::LogGroup"
+        }
+        assert log_options["awslogs-group"] == {"Ref": groups[names["collector_log_group"]]}
+        statements = {
+            s.get("Sid"): s
+            for r in resources.values()
+            if r["Type"] == "AWS::IAM::Policy"
+            and r["Properties"]["Roles"]
+            == [
+                {
+                    "Ref": next(
+                        i
+                        for i, x in resources.items()
+                        if x["Type"] == "AWS::IAM::Role"
+                        and x["Properties"].get("RoleName") == names["task_role"]
+                    )
+                }
+            ]
+            for s in r["Properties"]["PolicyDocument"]["Statement"]
+        }
+        assert statements["SendTraces"]["Action"] == ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+        assert statements["SendTraces"]["Resource"] == "*"
+        emf = statements["WriteEmfMetrics"]
+        assert emf["Action"] == ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        # Exactly the metrics log group and its streams: arn:aws:logs:<region>:<account>:log-group:<name>.
+        metrics_ref = {"Ref": groups[names["metrics_log_group"]]}
+        prefix = next(part for part in emf["Resource"][0]["Fn::Join"][1] if isinstance(part, str))
+        assert re.fullmatch(rf"arn:aws:logs:{repo.answers['aws_region']}:\d{{12}}:log-group:", prefix), prefix
+        assert sorted(emf["Resource"], key=json.dumps) == sorted(
+            [
+                {"Fn::Join": ["", [prefix, metrics_ref]]},
+                {"Fn::Join": ["", [prefix, metrics_ref, ":log-stream:*"]]},
+            ],
+            key=json.dumps,
+        )
+        assert "GetSampling" not in json.dumps(statements) and "CreateLogGroup" not in json.dumps(statements)
+
+
+def _expected_routes(behaviour: dict[str, Any]) -> dict[str, str | None]:
+    """Alarm key -> the route it notifies (page or ticket), None for the silent window alarms."""
+    return {
+        key: None if alarm.get("notify") is False else alarm["severity"]
+        for key, alarm in behaviour["alarms"].items()
+    }
+
+
+def test_aws_alarm_severities() -> None:
+    """Every alarm that notifies has a route; burn rates follow the slo map (fast pages)."""
+    behaviour = table(repo_of("aws"))
+    routes = _expected_routes(behaviour)
+    assert set(routes.values()) == {"page", "ticket", None}
+    for key, alarm in behaviour["alarms"].items():
+        if alarm.get("kind") == "composite":
+            assert routes[key] == ("page" if alarm["burn"] == "fast" else "ticket"), key
+
+
+@pytest.mark.parametrize("key", ["python-both", "python-terraform-bare"])
+def test_aws_terraform_alarm_routes(key: str) -> None:
+    """The resolved Terraform: every alarm notifies the topic of its severity, on ALARM and OK."""
+    repo = rendered(key)
+    values = computed_values(repo.answers)
+    routes = _expected_routes(values["behaviour"])
+    kinds = ("aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm", "aws_sns_topic")
+    for env in repo.environments:
+        names = values["names"][env]
+        data = terraform_resources(repo.path, (env,), kinds)[env]
+        topics = {t["name"]: t["id"] for t in data["aws_sns_topic"]}
+        assert set(topics) == {names["page_topic"], names["sns_topic"]}
+        assert all(t["kms_master_key_id"] for t in data["aws_sns_topic"])
+        topic_ids = {"page": [topics[names["page_topic"]]], "ticket": [topics[names["sns_topic"]]]}
+        by_name = {a["alarm_name"]: a for kind in kinds[:2] for a in data[kind]}
+        checked = 0
+        for alarm_key, route in routes.items():
+            alarm = by_name.get(names["alarms"][alarm_key])
+            if alarm is None:
+                assert alarm_key == "certificate_expiry", alarm_key
+                continue
+            if route is None:
+                assert alarm["alarm_actions"] is None, alarm_key
+            else:
+                assert alarm["alarm_actions"] == topic_ids[route], alarm_key
+                if values["behaviour"]["alarms"][alarm_key].get("notify_ok") is not False:
+                    assert alarm["ok_actions"] == topic_ids[route], alarm_key
+                checked += 1
+        assert checked >= 8
+
+
+@pytest.mark.parametrize("key", ["python-both", "rust-cdk-nocache"])
+def test_aws_cdk_alarm_routes(key: str) -> None:
+    repo = rendered(key)
+    values = computed_values(repo.answers)
+    routes = _expected_routes(values["behaviour"])
+    for env, templates in cdk_templates(repo.path).items():
+        names = values["names"][env]
+        resources = {i: r for t in templates for i, r in t.get("Resources", {}).items()}
+        topics = {
+            r["Properties"]["TopicName"]: i for i, r in resources.items() if r["Type"] == "AWS::SNS::Topic"
+        }
+        assert set(topics) == {names["page_topic"], names["sns_topic"]}
+        # The ticket topic keeps the logical ID of the one topic every alarm notified before.
+        assert re.fullmatch(r"AlarmTopic[0-9A-F]{8}", topics[names["sns_topic"]])
+        assert all(resources[i]["Properties"].get("KmsMasterKeyId") for i in topics.values())
+        refs = {
+            "page": [{"Ref": topics[names["page_topic"]]}],
+            "ticket": [{"Ref": topics[names["sns_topic"]]}],
+        }
+        by_name = {
+            r["Properties"]["AlarmName"]: r["Properties"]
+            for r in resources.values()
+            if r["Type"] in ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm")
+        }
+        checked = 0
+        for alarm_key, route in routes.items():
+            alarm = by_name.get(names["alarms"][alarm_key])
+            if alarm is None:
+                assert alarm_key == "certificate_expiry", alarm_key
+                continue
+            if route is None:
+                assert "AlarmActions" not in alarm, alarm_key
+            else:
+                assert alarm["AlarmActions"] == refs[route], alarm_key
+                checked += 1
+        assert checked >= 8
 
 
 # --- Google Cloud and Azure: platform probes, the deep-health monitor, scaling

@@ -149,7 +149,8 @@ def test_health_checks_and_deployment_settings_match(repo: Rendered, env: str) -
     # The container health check: the Terraform writes it in jsonencode(), which tfparse leaves
     # unevaluated, so it is read from the module source.
     module = (repo.path / "terraform/modules/ecs-service/main.tf").read_text()
-    block = re.search(r"healthCheck = \{(.*?)\n\s*\}", module, flags=re.S)
+    # The service's container (the collector's health check, in a local, is indented less).
+    block = re.search(r"\n      healthCheck = \{(.*?)\n      \}", module, flags=re.S)
     assert block
     tf_container = {
         k: int(v)
@@ -252,3 +253,57 @@ def test_every_alarm_has_the_same_metric_threshold_and_window(repo: Rendered, en
         if tf_alarms[name] != cdk_alarms[name]
     }  # fmt: skip
     assert different == {}, "\n".join(f"{name}: {json.dumps(diff)}" for name, diff in different.items())
+
+
+@pytest.mark.parametrize("env", ["staging", "prod"])
+def test_the_collector_sidecar_is_the_same(repo: Rendered, env: str) -> None:
+    """The OpenTelemetry collector: the Terraform's container (a local tfparse resolves) and the
+    CDK's, field by field, with the same configuration, and the service's same contract variables."""
+    data = terraform_resources(repo.path, tuple(repo.environments), ("locals",))[env]
+    (module_locals,) = (item for item in data["locals"] if "collector_container" in item)
+    tf = module_locals["collector_container"]
+    app, cdk = _one(_cfn(repo, env)["AWS::ECS::TaskDefinition"])["ContainerDefinitions"]
+    pairs = {
+        "name": "Name",
+        "image": "Image",
+        "essential": "Essential",
+        "cpu": "Cpu",
+        "memory": "Memory",
+        "user": "User",
+        "readonlyRootFilesystem": "ReadonlyRootFilesystem",
+        "privileged": "Privileged",
+        "stopTimeout": "StopTimeout",
+    }
+    assert {k: tf[k] for k in pairs} == {k: cdk[v] for k, v in pairs.items()}
+    check = tf["healthCheck"]
+    assert check == {
+        "command": cdk["HealthCheck"]["Command"], "interval": cdk["HealthCheck"]["Interval"],
+        "timeout": cdk["HealthCheck"]["Timeout"], "retries": cdk["HealthCheck"]["Retries"],
+        "startPeriod": cdk["HealthCheck"]["StartPeriod"],
+    }  # fmt: skip
+    assert tf["linuxParameters"]["capabilities"]["drop"] == cdk["LinuxParameters"]["Capabilities"]["Drop"]
+    tf_options, cdk_options = tf["logConfiguration"]["options"], cdk["LogConfiguration"]["Options"]
+    for key in ("awslogs-stream-prefix", "mode"):
+        assert tf_options[key] == cdk_options[key], key
+    # The same buffer in the two spellings Docker accepts (25m, 26214400b).
+    units = {"b": 1, "k": 1024, "m": 1024**2}
+    assert (
+        len(
+            {
+                int(o["max-buffer-size"][:-1]) * units[o["max-buffer-size"][-1]]
+                for o in (tf_options, cdk_options)
+            }
+        )
+        == 1
+    )
+    ((tf_variable),) = tf["environment"]
+    (cdk_variable,) = cdk["Environment"]
+    assert tf_variable["name"] == cdk_variable["Name"] == "AOT_CONFIG_CONTENT"
+    assert json.loads(tf_variable["value"]) == json.loads(cdk_variable["Value"])
+    assert module_locals["collector_dependency"] == [
+        {"containerName": d["ContainerName"], "condition": d["Condition"]} for d in app["DependsOn"]
+    ]
+    cdk_environment = {item["Name"]: item["Value"] for item in app["Environment"]}
+    assert {k: cdk_environment[k] for k in module_locals["otel_environment"]} == module_locals[
+        "otel_environment"
+    ]

@@ -178,7 +178,10 @@ def test_alarms_have_exactly_the_computed_names_and_link_the_runbook(variant_nam
                 alarm_name
             )
         assert _one(data, "aws_cloudwatch_dashboard")["dashboard_name"] == names["dashboard"]
-        assert _one(data, "aws_sns_topic")["name"] == names["sns_topic"]
+        # One topic per route: ticket (the topic every alarm notified before) and page.
+        assert sorted(t["name"] for t in data["aws_sns_topic"]) == sorted(
+            [names["sns_topic"], names["page_topic"]]
+        )
 
 
 def test_tfvars_hold_the_computed_names_and_settings(variant_name: str) -> None:
@@ -353,6 +356,9 @@ def test_outputs_name_what_the_runbook_needs(variant_name: str) -> None:
         "dashboard_name",
         "alarm_names",
         "sns_topic_arn",
+        "page_topic_arn",
+        "collector_log_group_name",
+        "metrics_log_group_name",
     }
     if a["database"] == "postgres":
         expected |= {"db_identifier", "db_secret_arn"}

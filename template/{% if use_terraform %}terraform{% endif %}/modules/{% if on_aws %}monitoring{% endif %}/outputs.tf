@@ -1,6 +1,11 @@
 output "sns_topic_arn" {
-  description = "ARN of the alarm topic."
+  description = "ARN of the ticket topic (alarms of severity ticket)."
   value       = aws_sns_topic.alarms.arn
+}
+
+output "page_topic_arn" {
+  description = "ARN of the page topic (alarms of severity page); subscribe the on-call tool to it."
+  value       = aws_sns_topic.page.arn
 }
 
 output "dashboard_name" {
