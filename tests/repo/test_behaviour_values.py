@@ -1024,3 +1024,127 @@ def test_the_runbook_lists_an_alarm_added_to_the_table(cloud: str) -> None:
 def _slug(heading: str) -> str:
     text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
     return text.replace(" ", "-")
+
+
+def _hcl_block(files: dict[str, Any], path: str, kind: str, name: str) -> dict[str, Any]:
+    """One block (``kind`` "resource type", "module", "output", ...) named ``name`` of a
+    python-hcl2 parsed file."""
+    found = [body for block in files[path][kind] for key, body in block.items() if key == name]
+    (body,) = found
+    return body if kind == "module" or kind == "output" else _single(list(body.values()))
+
+
+@pytest.mark.parametrize("key", ["azure-python", "azure-typescript-redis"])
+def test_azure_telemetry_collector_and_key_vault_reference(key: str) -> None:
+    """The collector sidecar receives OTLP/HTTP on the loopback where the service exports and
+    sends to Application Insights with the connection string the app references in Key Vault
+    through its identity: no plain secret in the app, Key Vault Secrets User on exactly the
+    service's secrets (this one among them), never on the vault."""
+    repo = rendered(key)
+    values = computed_values(repo.answers)
+    collector = values["behaviour"]["otel_collector"]
+    kinds = ("azurerm_container_app", "azapi_resource", "azurerm_role_assignment", "azurerm_key_vault")
+    kinds += ("azurerm_user_assigned_identity",)
+    for env in repo.environments:
+        names = values["names"][env]
+        data = terraform_resources(repo.path, (env,), kinds)[env]
+        (app,) = data["azurerm_container_app"]
+        (identity,) = data["azurerm_user_assigned_identity"]
+        assert len(data["azurerm_key_vault"]) == 1
+        secrets = {
+            s["name"]: s for s in data["azapi_resource"] if s["type"].startswith("Microsoft.KeyVault/")
+        }
+        connection = secrets[names["telemetry_connection_secret"]]
+        # In the service's one vault, with its other secrets (tfparse resolves the module
+        # output to one id; the root passes module.key_vault.id, checked below).
+        assert {s["parent_id"] for s in secrets.values()} == {connection["parent_id"]}
+        # The app's only secret: a Key Vault reference resolved with its identity, no value.
+        (secret,) = _listed(app["secret"])
+        assert secret["name"] == names["telemetry_connection_secret"]
+        assert secret["identity"] == identity["id"]
+        assert not secret.get("value")
+        readers = [
+            r
+            for r in data["azurerm_role_assignment"]
+            if r["role_definition_name"] == "Key Vault Secrets User"
+        ]
+        assert sorted(r["scope"] for r in readers) == sorted(s["id"] for s in secrets.values())
+        containers = {c["name"]: c for c in _listed(_single(app["template"])["container"])}
+        sidecar, service = containers[names["collector_container"]], containers[names["container"]]
+        image, _, tag = sidecar["image"].rpartition(":")
+        assert sidecar["image"] == collector["image"] and image.endswith("/opentelemetry-collector-contrib")
+        assert re.fullmatch(r"\d+\.\d+\.\d+", tag), tag
+        env_vars = {e["name"]: e for e in _listed(sidecar["env"])}
+        assert env_vars["APPLICATIONINSIGHTS_CONNECTION_STRING"]["secret_name"] == secret["name"]
+        assert not env_vars["APPLICATIONINSIGHTS_CONNECTION_STRING"].get("value")
+        assert sidecar["args"] == ["--config=env:COLLECTOR_CONFIG"]
+        config = yaml.safe_load(env_vars["COLLECTOR_CONFIG"]["value"])
+        assert config["receivers"] == {
+            "otlp": {"protocols": {"http": {"endpoint": collector["receiver_endpoint"]}}}
+        }
+        assert config["exporters"] == {
+            "azuremonitor": {"connection_string": "${env:APPLICATIONINSIGHTS_CONNECTION_STRING}"}
+        }
+        limiter = config["processors"]["memory_limiter"]
+        assert (limiter["limit_mib"], limiter["spike_limit_mib"]) == (
+            collector["limit_mib"],
+            collector["spike_limit_mib"],
+        )
+        assert limiter["limit_mib"] < collector["memory_gib"] * 1024
+        assert config["extensions"]["health_check"]["endpoint"].endswith(f":{collector['health_port']}")
+        pipelines = config["service"]["pipelines"]
+        assert set(pipelines) == {"traces", "metrics"}
+        for pipeline in pipelines.values():
+            assert pipeline == {
+                "receivers": ["otlp"],
+                "processors": ["memory_limiter", "batch"],
+                "exporters": ["azuremonitor"],
+            }
+        # A replica's size stays a Consumption one: the service's answer plus the collector's
+        # share, out of the service's at the 4-vCPU ceiling; 2 GiB per vCPU in each container.
+        cpu = min(repo.answers.get("cpu", 512) / 1024, 4 - collector["cpu_vcpu"])
+        assert (service["cpu"], sidecar["cpu"]) == (cpu, collector["cpu_vcpu"])
+        assert (service["memory"], sidecar["memory"]) == (f"{cpu * 2:g}Gi", f"{collector['memory_gib']:g}Gi")
+        assert collector["memory_gib"] == 2 * collector["cpu_vcpu"]
+        assert (service["cpu"] + sidecar["cpu"]) * 4 == int((service["cpu"] + sidecar["cpu"]) * 4) <= 16
+    # The wiring tfparse leaves unresolved (the vault's data-plane URI, the service's dynamic env).
+    root = parse_files(repo.path / "terraform/environments" / repo.environments[0])
+    assert _hcl_block(root, "main.tf", "module", "monitoring")["key_vault_id"] == "${module.key_vault.id}"
+    module = _hcl_block(root, "main.tf", "module", "container_app")
+    assert module["telemetry_connection_secret_uri"] == "${module.monitoring.connection_string_secret_uri}"
+    assert module["telemetry_connection_secret_name"] == "${var.names.telemetry_connection_secret}"
+    (locals_,) = [b for b in root["main.tf"]["locals"] if "key_vault_secret_ids" in b]
+    assert (
+        locals_["key_vault_secret_ids"]["telemetry_connection"]
+        == "${module.monitoring.connection_string_secret_id}"
+    )
+    monitoring = parse_files(repo.path / "terraform/modules/monitoring")
+    uri = _hcl_block(monitoring, "outputs.tf", "output", "connection_string_secret_uri")["value"]
+    assert uri == "${var.key_vault_uri}secrets/${azapi_resource.connection_string.name}"
+    stored = _hcl_block(monitoring, "main.tf", "resource", "azapi_resource")
+    assert stored["sensitive_body"]["properties"] == {
+        "value": "${azurerm_application_insights.this.connection_string}"
+    }
+    app_module = parse_files(repo.path / "terraform/modules/container-app")
+    app_body = _hcl_block(app_module, "main.tf", "resource", "azurerm_container_app")
+    assert _single(app_body["secret"])["key_vault_secret_id"] == "${var.telemetry_connection_secret_uri}"
+    readers_body = [
+        body
+        for block in app_module["main.tf"]["resource"]
+        for name, body in block.get("azurerm_role_assignment", {}).items()
+        if name == "secrets_user"
+    ]
+    assert readers_body[0]["principal_id"] == "${azurerm_user_assigned_identity.this.principal_id}"
+    assert readers_body[0]["for_each"] == "${var.key_vault_secret_ids}"
+    endpoint = collector["otlp_endpoint"]
+    assert endpoint.endswith(":" + collector["receiver_endpoint"].rsplit(":", 1)[1])
+    assert (
+        f'OTEL_EXPORTER_OTLP_ENDPOINT = "{endpoint}"'
+        in (repo.path / "terraform/modules/container-app/main.tf").read_text()
+    )
+    # The service's own resource attributes: its name and environment (the contract's).
+    main = (repo.path / "terraform/environments" / repo.environments[0] / "main.tf").read_text()
+    assert re.search(r"^\s+OTEL_SERVICE_NAME\s+= var\.service_name$", main, re.M)
+    assert re.search(
+        r'^\s+OTEL_RESOURCE_ATTRIBUTES = "deployment\.environment=\$\{var\.environment\}"$', main, re.M
+    )

@@ -44,6 +44,6 @@ output "connection_string_secret_id" {
 }
 
 output "connection_string_secret_uri" {
-  description = "Versionless URI of that secret, https://<vault>.vault.azure.net/secrets/<name> (the Container App's Key Vault reference)."
+  description = "Versionless URI of that secret, `https://<vault>.vault.azure.net/secrets/<name>` (the Container App's Key Vault reference)."
   value       = "${var.key_vault_uri}secrets/${azapi_resource.connection_string.name}"
 }
