@@ -834,12 +834,25 @@ def test_gcp_otel_collector_sidecar(key: str) -> None:
 
 def test_azure_probes_availability_test_and_scaling() -> None:
     kinds = ("azurerm_container_app", "azurerm_application_insights_standard_web_test")
-    for behaviour, data in _platform_resources("azure", kinds):
+    repo = repo_of("azure")
+    for (behaviour, data), env in zip(_platform_resources("azure", kinds), repo.environments, strict=True):
         probes, monitor = behaviour["platform_probes"], behaviour["deep_health_monitor"]
+        names = computed_values(repo.answers)["names"][env]
         (app,) = data["azurerm_container_app"]
         template = _single(app["template"])
         assert template["termination_grace_period_seconds"] == behaviour["stop_timeout_s"]
-        (container,) = _listed(template["container"])
+        containers = {c["name"]: c for c in _listed(template["container"])}
+        assert set(containers) == {names["container"], names["collector_container"]}
+        container = containers[names["container"]]
+        # The collector's liveness probe asks its health_check extension.
+        collector, want = behaviour["otel_collector"], behaviour["otel_collector"]["liveness"]
+        probe = _single(containers[names["collector_container"]]["liveness_probe"])
+        assert (probe["port"], probe["transport"]) == (collector["health_port"], "HTTP")
+        assert (probe["interval_seconds"], probe["timeout"], probe["failure_count_threshold"]) == (
+            want["interval_s"],
+            want["timeout_s"],
+            want["failure_threshold"],
+        )
         for kind in ("startup", "liveness", "readiness"):
             probe, want = _single(container[f"{kind}_probe"]), probes[kind]
             assert probe["interval_seconds"] == want["interval_s"], kind
@@ -1210,9 +1223,119 @@ def test_azure_terraform_dimension_filters() -> None:
 
 
 def _iso_minutes(value: str) -> int:
-    match = re.fullmatch(r"PT(\d+)M", value)
+    """Minutes of an ISO 8601 duration as Azure Monitor takes them (PT5M, PT1H, PT6H)."""
+    match = re.fullmatch(r"PT(\d+)([MH])", value)
     assert match, value
-    return int(match.group(1))
+    return int(match.group(1)) * (60 if match.group(2) == "H" else 1)
+
+
+# --- Azure: the burn-rate alerts (log search alerts over Application Insights' requests) and
+# the telemetry wiring (collector sidecar, connection string from Key Vault)
+
+# Azure answer sets: default objectives (azure-python) and 95 % / 95 % under 1 ms (azure-rust-postgres).
+AZURE_SLO_KEYS = ("azure-python", "azure-rust-postgres")
+# The bad requests of each objective in KQL over `requests` (a failed request that is not a 4xx).
+AZURE_FAILED = "success == false and resultCode !startswith '4'"
+BURN_QUERY = re.compile(
+    r"requests\n"
+    r"\| where timestamp > ago\((?P<long>\d+)s\)\n"
+    r"\| summarize long_total = count\(\), long_bad = countif\((?P<long_bad>[^\n]+?)\), "
+    r"short_total = countif\(timestamp > ago\((?P<short>\d+)s\)\), "
+    r"short_bad = countif\(timestamp > ago\((?P<short_again>\d+)s\) and (?P<short_bad>[^\n]+?)\)\n"
+    r"\| project bad_percent = min_of\(iff\(long_total > 0, 100\.0 \* long_bad / long_total, 0\.0\), "
+    r"iff\(short_total > 0, 100\.0 \* short_bad / short_total, 0\.0\)\)\n"
+)
+
+
+def _azure_bad(sli: str, objective: dict[str, Any]) -> str:
+    return f"duration > {objective['threshold_ms']}" if sli == "latency" else AZURE_FAILED
+
+
+def _assert_burn_query(query: str, alert: dict[str, Any], bad: str) -> None:
+    """The query counts ``bad`` over the long and the short window of ``alert`` and returns the
+    smaller share (in %): it exceeds the threshold only when both windows do."""
+    match = BURN_QUERY.fullmatch(query)
+    assert match, query
+    assert int(match["long"]) == alert["long_window_s"]
+    assert int(match["short"]) == int(match["short_again"]) == alert["short_window_s"]
+    assert match["long_bad"] == match["short_bad"] == bad
+
+
+@pytest.mark.parametrize("key", AZURE_SLO_KEYS)
+def test_azure_burn_rate_alerts_are_the_slo_map(key: str) -> None:
+    """Per objective and burn rate: one log search alert at the slo map's threshold, evaluated
+    once per short window over the long one, routed by the alert's severity; its KQL reads the
+    map's windows and latency threshold; nothing else in the table reads the objectives."""
+    values = computed_values(rendered(key).answers)
+    alarms = values["behaviour"]["alarms"]
+    expected = set()
+    for alert_key, sli, objective, alert in burn_alerts(values):
+        alarm = alarms[alert_key]
+        assert alarm["kind"] == "burn_rate"
+        assert (alarm["slo"], alarm["route"]) == (sli, alert["severity"])
+        assert alarm["severity"] == {"page": "critical", "ticket": "warning"}[alert["severity"]]
+        assert alarm["threshold_percent"] == alert["threshold_percent"]
+        assert alarm["comparison"] == ">" == {"gt": ">"}[alert["op"]]
+        assert (alarm["window_s"], alarm["period_s"], alarm["evaluation_periods"]) == (
+            alert["long_window_s"],
+            alert["short_window_s"],
+            1,
+        )
+        assert (alarm["long_window_s"], alarm["short_window_s"]) == (
+            alert["long_window_s"],
+            alert["short_window_s"],
+        )
+        assert alarm["bad"] == _azure_bad(sli, objective)
+        _assert_burn_query(alarm["query"], alert, alarm["bad"])
+        assert (alarm["measure"], alarm["aggregation"]) == ("bad_percent", "Maximum")
+        expected.add(alert_key)
+    assert {key for key, alarm in alarms.items() if "slo" in alarm} == expected
+
+
+@pytest.mark.parametrize("key", AZURE_SLO_KEYS)
+def test_azure_terraform_burn_rate_alerts(key: str) -> None:
+    """The resolved Terraform: each alert queries Application Insights with the map's windows
+    and threshold, and notifies the page action group on a fast burn, the ticket one on a slow
+    burn (separate routes, each e-mailing its address)."""
+    repo = rendered(key)
+    values = computed_values(repo.answers)
+    kinds = (
+        "azurerm_monitor_scheduled_query_rules_alert_v2",
+        "azurerm_monitor_action_group",
+        "azurerm_application_insights",
+    )
+    for env in repo.environments:
+        names = values["names"][env]
+        data = terraform_resources(repo.path, (env,), kinds)[env]
+        rules = {r["name"]: r for r in data["azurerm_monitor_scheduled_query_rules_alert_v2"]}
+        groups = {g["name"]: g for g in data["azurerm_monitor_action_group"]}
+        (insights,) = data["azurerm_application_insights"]
+        routes = {"page": groups[names["action_group_page"]], "ticket": groups[names["action_group_ticket"]]}
+        assert routes["page"]["short_name"] == names["action_group_page_short_name"]
+        assert routes["ticket"]["short_name"] == names["action_group_ticket_short_name"]
+        assert len({g["id"] for g in groups.values()}) == 3
+        for group in routes.values():
+            assert _single(group["email_receiver"])["email_address"] == repo.answers["owner_email"]
+        for alert_key, sli, objective, alert in burn_alerts(values):
+            rule = rules[names["alarms"][alert_key]]
+            route = alert["severity"]
+            assert _single(rule["action"])["action_groups"] == [routes[route]["id"]], alert_key
+            assert rule["tags"]["route"] == route
+            assert rule["severity"] == {"page": 1, "ticket": 3}[route]
+            assert rule["scopes"] == [insights["id"]]
+            assert _iso_minutes(rule["window_duration"]) * 60 == alert["long_window_s"]
+            assert _iso_minutes(rule["evaluation_frequency"]) * 60 == alert["short_window_s"]
+            assert rule["auto_mitigation_enabled"] is True
+            criteria = _single(rule["criteria"])
+            assert criteria["threshold"] == alert["threshold_percent"], alert_key
+            assert (criteria["operator"], criteria["time_aggregation_method"]) == ("GreaterThan", "Maximum")
+            assert criteria["metric_measure_column"] == "bad_percent"
+            _assert_burn_query(criteria["query"], alert, _azure_bad(sli, objective))
+            periods = _single(criteria["failing_periods"])
+            assert periods["minimum_failing_periods_to_trigger_alert"] == 1
+            assert periods["number_of_evaluation_periods"] == 1
+            assert f"More than {alert['threshold_percent']}% of requests" in rule["description"]
+            assert rule["description"].endswith(f"docs/runbook.md#{alarms_anchor(alert_key)}")
 
 
 def _max_connections_azure(resource: dict[str, Any]) -> int:
@@ -1422,3 +1545,127 @@ def test_the_runbook_lists_an_alarm_added_to_the_table(cloud: str) -> None:
 def _slug(heading: str) -> str:
     text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
     return text.replace(" ", "-")
+
+
+def _hcl_block(files: dict[str, Any], path: str, kind: str, name: str) -> dict[str, Any]:
+    """One block (``kind`` "resource type", "module", "output", ...) named ``name`` of a
+    python-hcl2 parsed file."""
+    found = [body for block in files[path][kind] for key, body in block.items() if key == name]
+    (body,) = found
+    return body if kind == "module" or kind == "output" else _single(list(body.values()))
+
+
+@pytest.mark.parametrize("key", ["azure-python", "azure-typescript-redis"])
+def test_azure_telemetry_collector_and_key_vault_reference(key: str) -> None:
+    """The collector sidecar receives OTLP/HTTP on the loopback where the service exports and
+    sends to Application Insights with the connection string the app references in Key Vault
+    through its identity: no plain secret in the app, Key Vault Secrets User on exactly the
+    service's secrets (this one among them), never on the vault."""
+    repo = rendered(key)
+    values = computed_values(repo.answers)
+    collector = values["behaviour"]["otel_collector"]
+    kinds = ("azurerm_container_app", "azapi_resource", "azurerm_role_assignment", "azurerm_key_vault")
+    kinds += ("azurerm_user_assigned_identity",)
+    for env in repo.environments:
+        names = values["names"][env]
+        data = terraform_resources(repo.path, (env,), kinds)[env]
+        (app,) = data["azurerm_container_app"]
+        (identity,) = data["azurerm_user_assigned_identity"]
+        assert len(data["azurerm_key_vault"]) == 1
+        secrets = {
+            s["name"]: s for s in data["azapi_resource"] if s["type"].startswith("Microsoft.KeyVault/")
+        }
+        connection = secrets[names["telemetry_connection_secret"]]
+        # In the service's one vault, with its other secrets (tfparse resolves the module
+        # output to one id; the root passes module.key_vault.id, checked below).
+        assert {s["parent_id"] for s in secrets.values()} == {connection["parent_id"]}
+        # The app's only secret: a Key Vault reference resolved with its identity, no value.
+        (secret,) = _listed(app["secret"])
+        assert secret["name"] == names["telemetry_connection_secret"]
+        assert secret["identity"] == identity["id"]
+        assert not secret.get("value")
+        readers = [
+            r
+            for r in data["azurerm_role_assignment"]
+            if r["role_definition_name"] == "Key Vault Secrets User"
+        ]
+        assert sorted(r["scope"] for r in readers) == sorted(s["id"] for s in secrets.values())
+        containers = {c["name"]: c for c in _listed(_single(app["template"])["container"])}
+        sidecar, service = containers[names["collector_container"]], containers[names["container"]]
+        image, _, tag = sidecar["image"].rpartition(":")
+        assert sidecar["image"] == collector["image"] and image.endswith("/opentelemetry-collector-contrib")
+        assert re.fullmatch(r"\d+\.\d+\.\d+", tag), tag
+        env_vars = {e["name"]: e for e in _listed(sidecar["env"])}
+        assert env_vars["APPLICATIONINSIGHTS_CONNECTION_STRING"]["secret_name"] == secret["name"]
+        assert not env_vars["APPLICATIONINSIGHTS_CONNECTION_STRING"].get("value")
+        assert sidecar["args"] == ["--config=env:COLLECTOR_CONFIG"]
+        config = yaml.safe_load(env_vars["COLLECTOR_CONFIG"]["value"])
+        assert config["receivers"] == {
+            "otlp": {"protocols": {"http": {"endpoint": collector["receiver_endpoint"]}}}
+        }
+        assert config["exporters"] == {
+            "azuremonitor": {"connection_string": "${env:APPLICATIONINSIGHTS_CONNECTION_STRING}"}
+        }
+        limiter = config["processors"]["memory_limiter"]
+        assert (limiter["limit_mib"], limiter["spike_limit_mib"]) == (
+            collector["limit_mib"],
+            collector["spike_limit_mib"],
+        )
+        assert limiter["limit_mib"] < collector["memory_gib"] * 1024
+        assert config["extensions"]["health_check"]["endpoint"].endswith(f":{collector['health_port']}")
+        pipelines = config["service"]["pipelines"]
+        assert set(pipelines) == {"traces", "metrics"}
+        for pipeline in pipelines.values():
+            assert pipeline == {
+                "receivers": ["otlp"],
+                "processors": ["memory_limiter", "batch"],
+                "exporters": ["azuremonitor"],
+            }
+        # A replica's size stays a Consumption one: the service's answer plus the collector's
+        # share, out of the service's at the 4-vCPU ceiling; 2 GiB per vCPU in each container.
+        cpu = min(repo.answers.get("cpu", 512) / 1024, 4 - collector["cpu_vcpu"])
+        assert (service["cpu"], sidecar["cpu"]) == (cpu, collector["cpu_vcpu"])
+        assert (service["memory"], sidecar["memory"]) == (f"{cpu * 2:g}Gi", f"{collector['memory_gib']:g}Gi")
+        assert collector["memory_gib"] == 2 * collector["cpu_vcpu"]
+        assert (service["cpu"] + sidecar["cpu"]) * 4 == int((service["cpu"] + sidecar["cpu"]) * 4) <= 16
+    # The wiring tfparse leaves unresolved (the vault's data-plane URI, the service's dynamic env).
+    root = parse_files(repo.path / "terraform/environments" / repo.environments[0])
+    assert _hcl_block(root, "main.tf", "module", "monitoring")["key_vault_id"] == "${module.key_vault.id}"
+    module = _hcl_block(root, "main.tf", "module", "container_app")
+    assert module["telemetry_connection_secret_uri"] == "${module.monitoring.connection_string_secret_uri}"
+    assert module["telemetry_connection_secret_name"] == "${var.names.telemetry_connection_secret}"
+    (locals_,) = [b for b in root["main.tf"]["locals"] if "key_vault_secret_ids" in b]
+    assert (
+        locals_["key_vault_secret_ids"]["telemetry_connection"]
+        == "${module.monitoring.connection_string_secret_id}"
+    )
+    monitoring = parse_files(repo.path / "terraform/modules/monitoring")
+    uri = _hcl_block(monitoring, "outputs.tf", "output", "connection_string_secret_uri")["value"]
+    assert uri == "${var.key_vault_uri}secrets/${azapi_resource.connection_string.name}"
+    stored = _hcl_block(monitoring, "main.tf", "resource", "azapi_resource")
+    assert stored["sensitive_body"]["properties"] == {
+        "value": "${azurerm_application_insights.this.connection_string}"
+    }
+    app_module = parse_files(repo.path / "terraform/modules/container-app")
+    app_body = _hcl_block(app_module, "main.tf", "resource", "azurerm_container_app")
+    assert _single(app_body["secret"])["key_vault_secret_id"] == "${var.telemetry_connection_secret_uri}"
+    readers_body = [
+        body
+        for block in app_module["main.tf"]["resource"]
+        for name, body in block.get("azurerm_role_assignment", {}).items()
+        if name == "secrets_user"
+    ]
+    assert readers_body[0]["principal_id"] == "${azurerm_user_assigned_identity.this.principal_id}"
+    assert readers_body[0]["for_each"] == "${var.key_vault_secret_ids}"
+    endpoint = collector["otlp_endpoint"]
+    assert endpoint.endswith(":" + collector["receiver_endpoint"].rsplit(":", 1)[1])
+    assert (
+        f'OTEL_EXPORTER_OTLP_ENDPOINT = "{endpoint}"'
+        in (repo.path / "terraform/modules/container-app/main.tf").read_text()
+    )
+    # The service's own resource attributes: its name and environment (the contract's).
+    main = (repo.path / "terraform/environments" / repo.environments[0] / "main.tf").read_text()
+    assert re.search(r"^\s+OTEL_SERVICE_NAME\s+= var\.service_name$", main, re.M)
+    assert re.search(
+        r'^\s+OTEL_RESOURCE_ATTRIBUTES = "deployment\.environment=\$\{var\.environment\}"$', main, re.M
+    )

@@ -146,7 +146,8 @@ def test_every_alert_has_its_section_and_the_section_names_it(repo: Rendered) ->
     expected |= {"health_check_failed", "revision_failed"}
     if repo.cloud == "gcp":
         expected.add("certificate_expiry")
-        # The burn-rate policies of the service level objectives.
+    if repo.cloud in ("gcp", "azure"):
+        # The burn-rate alerts of the service level objectives.
         expected |= {f"{sli}_{burn}_burn" for sli in ("availability", "latency") for burn in ("fast", "slow")}
     postgres = {"db_connections_high", "db_storage_high", "db_cpu_high", "db_auth_failures"}
     assert_alarm_sections(repo, text, alarms, expected, postgres, {"cache_memory_high", "cache_cpu_high"})

@@ -71,7 +71,11 @@ NAME_KEYS: dict[tuple[str, str], set[str]] = {
     ("azurerm_postgresql_flexible_server", "name"): {"postgres_server"},
     ("azurerm_postgresql_flexible_server", "administrator_login"): {"db_admin_user"},
     ("azurerm_management_lock", "name"): {"db_lock"},
-    ("azapi_resource", "name"): {"db_password_secret", "redis_password_secret"},
+    ("azapi_resource", "name"): {
+        "db_password_secret",
+        "redis_password_secret",
+        "telemetry_connection_secret",
+    },
     ("azurerm_redis_cache", "name"): {"redis"},
     ("azurerm_user_assigned_identity", "name"): {"identity"},
     ("azurerm_container_registry", "name"): {"registry"},
@@ -80,8 +84,12 @@ NAME_KEYS: dict[tuple[str, str], set[str]] = {
         "container_app_infrastructure_resource_group"
     },
     ("azurerm_container_app", "name"): {"container_app"},
-    ("azurerm_monitor_action_group", "name"): {"action_group"},
-    ("azurerm_monitor_action_group", "short_name"): {"action_group_short_name"},
+    ("azurerm_monitor_action_group", "name"): {"action_group", "action_group_page", "action_group_ticket"},
+    ("azurerm_monitor_action_group", "short_name"): {
+        "action_group_short_name",
+        "action_group_page_short_name",
+        "action_group_ticket_short_name",
+    },
     ("azurerm_application_insights", "name"): {"application_insights"},
     ("azurerm_application_insights_standard_web_test", "name"): {"availability_test"},
     ("azurerm_portal_dashboard", "name"): {"dashboard"},
@@ -195,9 +203,15 @@ def test_every_resource_name_is_a_computed_name(name: str) -> None:
             expected -= {"redis", "redis_endpoint", "redis_password_secret"}
         if not values["env_config"][env]["deletion_protection"]:
             expected -= {"db_lock"}
+        # Names the Container App gives inside itself: its containers and its secret.
+        expected -= {"collector_container"}
         assert set(used) == expected, set(used) ^ expected
-        container = one(resolved(name, env), "azurerm_container_app")["template"]["container"]
-        assert container["name"] == names["container"]
+        app = one(resolved(name, env), "azurerm_container_app")
+        assert [c["name"] for c in app["template"]["container"]] == [
+            names["container"],
+            names["collector_container"],
+        ]
+        assert app["secret"]["name"] == names["telemetry_connection_secret"]
 
 
 LONGEST = "payments-settlers"  # 17 characters, the maximum copier.yml allows on azure ("kv-<name>-stg")
@@ -346,7 +360,8 @@ def test_identity_reads_exactly_the_services_secrets(name: str) -> None:
     for env in environments(name):
         data = resolved(name, env)
         secrets = {s["name"]: s for s in data.get("azapi_resource", [])}
-        expected = set()
+        # Application Insights' connection string (the collector reads it) in every variant.
+        expected = {values["names"][env]["telemetry_connection_secret"]}
         if values["use_postgres"]:
             expected.add(values["names"][env]["db_password_secret"])
         if values["use_redis"]:
@@ -365,9 +380,13 @@ def test_identity_reads_exactly_the_services_secrets(name: str) -> None:
         (pull,) = [a for a in assignments if a["role_definition_name"] == "AcrPull"]
         assert pull["scope"] == one(data, "azurerm_container_registry")["id"]
         assert {a["role_definition_name"] for a in assignments} <= {"AcrPull", "Key Vault Secrets User"}
-    for module in ("postgres", "redis"):
+    for module, resource in (
+        ("postgres", "password"),
+        ("redis", "password"),
+        ("monitoring", "connection_string"),
+    ):
         if f"modules/{module}" in modules:
-            secret = modules[f"modules/{module}"].resources[("azapi_resource", "password")]
+            secret = modules[f"modules/{module}"].resources[("azapi_resource", resource)]
             assert secret["parent_id"] == "${var.key_vault_id}"
             for env in environments(name):
                 call = modules[f"environments/{env}"].calls[module]
@@ -384,6 +403,7 @@ def test_identity_reads_exactly_the_services_secrets(name: str) -> None:
 def test_container_environment_is_the_contract_and_holds_no_secret_value(name: str) -> None:
     values = computed(name)
     expected = {"PORT", "ENVIRONMENT", "SERVICE_NAME", "LOG_LEVEL", "SECRETS_BACKEND", "KEY_VAULT_URL"}
+    expected |= {"OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES"}
     if values["use_postgres"]:
         expected |= {"DB_PASSWORD_SECRET", "DB_USER", "DB_HOST", "DB_PORT", "DB_NAME", "DB_POOL_SIZE"}
     if values["use_redis"]:
@@ -394,6 +414,11 @@ def test_container_environment_is_the_contract_and_holds_no_secret_value(name: s
         (local,) = [i for i in resolved(name, env)["locals"] if i["__tfmeta"]["path"] == "locals"]
         assert set(local["container_environment"]) == expected
         assert local["container_environment"]["SECRETS_BACKEND"] == "azure"
+        # The OpenTelemetry resource: the service's name and environment (tfparse leaves
+        # variables in locals unresolved: the expressions).
+        expression = root.locals["container_environment"]
+        assert "OTEL_SERVICE_NAME = var.service_name," in expression
+        assert 'OTEL_RESOURCE_ATTRIBUTES = "deployment.environment=${var.environment}"' in expression
         text = json.dumps(root.locals["container_environment"])
         assert (
             "KEY_VAULT_URL   = module.key_vault.vault_uri"
@@ -408,13 +433,21 @@ def test_container_environment_is_the_contract_and_holds_no_secret_value(name: s
             assert "module.redis.password_secret_name" in text
     app = modules["modules/container-app"]
     assert app.locals["environment"] == (
-        "${merge(var.environment, {AZURE_CLIENT_ID = azurerm_user_assigned_identity.this.client_id})}"
+        "${merge(var.environment, {AZURE_CLIENT_ID = azurerm_user_assigned_identity.this.client_id, "
+        'OTEL_EXPORTER_OTLP_ENDPOINT = "http://localhost:4318"})}'
     )
-    container = app.resources[("azurerm_container_app", "this")]["template"][0]["container"][0]
+    resource = app.resources[("azurerm_container_app", "this")]
+    container, collector = resource["template"][0]["container"]
     (env_block,) = container["dynamic"]
     content = env_block["env"]["content"][0]
     assert set(content) - {"__is_block__"} == {"name", "value"}, "no secret_name: values are plain settings"
-    assert "secret" not in app.resources[("azurerm_container_app", "this")]
+    # The app's one secret is a Key Vault reference (no value), read by the collector only.
+    (secret,) = resource["secret"]
+    assert set(secret) - {"__is_block__"} == {"name", "identity", "key_vault_secret_id"}
+    assert secret["identity"] == "${azurerm_user_assigned_identity.this.id}"
+    secret_envs = [e for e in collector["env"] if "secret_name" in e]
+    assert [e["secret_name"] for e in secret_envs] == ["${var.telemetry_connection_secret_name}"]
+    assert all("value" not in e for e in secret_envs)
 
 
 def test_no_output_exposes_a_secret_value(name: str) -> None:
@@ -422,6 +455,8 @@ def test_no_output_exposes_a_secret_value(name: str) -> None:
     for module in modules.values():
         for output, body in module.outputs.items():
             value = json.dumps(body["value"])
+            # The connection string's Key Vault secret (its id and URI) is not its value.
+            value = value.replace("azapi_resource.connection_string.", "azapi_resource.SECRET.")
             for forbidden in (
                 "random_password",
                 "access_key",
@@ -441,15 +476,24 @@ def test_every_alarm_key_has_an_alert_linking_its_runbook_section(name: str) -> 
         data = resolved(name, env)
         alerts = {a["name"]: a for kind in ALERT_TYPES for a in data.get(kind, [])}
         assert set(alerts) == set(names["alarms"].values())
-        group = one(data, "azurerm_monitor_action_group")
-        assert group["name"] == names["action_group"]
-        assert group["email_receiver"]["email_address"] == answers(name)["owner_email"]
+        groups = {g["name"]: g for g in data["azurerm_monitor_action_group"]}
+        assert set(groups) == {
+            names["action_group"],
+            names["action_group_page"],
+            names["action_group_ticket"],
+        }
+        for group in groups.values():
+            assert group["email_receiver"]["email_address"] == answers(name)["owner_email"]
+        alarms = computed(name)["behaviour"]["alarms"]
         for key, alert_name in names["alarms"].items():
             alert = alerts[alert_name]
             assert alert["description"].endswith(f"docs/runbook.md#{anchors[key]}"), alert["description"]
             action = alert["action"]
             notified = action.get("action_group_id") or action.get("action_groups", [None])[0]
-            assert notified == group["id"], alert_name
+            # The burn-rate alerts page or open a ticket; every other alert e-mails the team.
+            route = alarms[key].get("route")
+            group = names[f"action_group_{route}"] if route else names["action_group"]
+            assert notified == groups[group]["id"], alert_name
         assert one(data, "azurerm_portal_dashboard")["name"] == names["dashboard"]
         test = one(data, "azurerm_application_insights_standard_web_test")
         assert test["validation_rules"]["expected_status_code"] == 200
@@ -467,7 +511,9 @@ def test_ingress_is_https_only_and_probes_hit_the_liveness_path(name: str) -> No
         ingress = app["ingress"]
         assert ingress["external_enabled"] is True and ingress["allow_insecure_connections"] is False
         assert ingress["target_port"] == values["container_port"]
-        container = app["template"]["container"]
+        container, collector = app["template"]["container"]
+        assert "startup_probe" not in collector and "readiness_probe" not in collector
+        assert collector["liveness_probe"]["port"] == values["behaviour"]["otel_collector"]["health_port"]
         for probe in ("startup_probe", "liveness_probe", "readiness_probe"):
             assert container[probe]["path"] == values["health_live_path"], probe
             assert container[probe]["port"] == values["container_port"], probe
@@ -477,8 +523,10 @@ def test_ingress_is_https_only_and_probes_hit_the_liveness_path(name: str) -> No
             assert 1 <= container[probe]["interval_seconds"] <= 240, probe
             assert container[probe]["timeout"] < container[probe]["interval_seconds"], probe
             assert 0 <= container[probe].get("initial_delay", 1) <= 60, probe
-        assert container["cpu"] == values["cpu"] / 1024
-        assert container["memory"] == f"{values['memory'] / 1024:g}Gi"
+        # The collector's share comes on top (its own test: test_behaviour_values.py), out of
+        # the service's only at the 4-vCPU ceiling.
+        assert container["cpu"] == min(values["cpu"], 4096 - 256) / 1024
+        assert container["memory"] == f"{min(values['memory'], 8192 - 512) / 1024:g}Gi"
         assert app["identity"]["type"] == "UserAssigned"
         assert app["revision_mode"] == "Single"
         registry = one(data, "azurerm_container_registry")
@@ -498,9 +546,11 @@ def test_every_taggable_resource_is_tagged(name: str) -> None:
     for module in modules.values():
         for (kind, resource), body in module.resources.items():
             if kind.startswith("azurerm_") and "tags" in schema[kind]["attributes"]:
-                assert body.get("tags") in ("${var.tags}", "${local.tags}"), (
-                    f"{module.path}: {kind}.{resource}"
-                )
+                # Or the module's tags plus one of its own (the burn-rate alerts' route).
+                tags = body.get("tags")
+                assert tags in ("${var.tags}", "${local.tags}") or str(tags).startswith(
+                    "${merge(var.tags, {"
+                ), f"{module.path}: {kind}.{resource}"
                 tagged += 1
             if kind == "azapi_resource":
                 assert "var.tags" in str(body.get("tags")), f"{module.path}: {kind}.{resource}"
