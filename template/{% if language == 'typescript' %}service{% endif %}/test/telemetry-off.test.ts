@@ -85,9 +85,10 @@ describe('telemetry off', () => {
     for (const [target] of connect.mock.calls) {
       expect(JSON.stringify(target)).toContain(String(port));
     }
-    expect(process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length).toBe(
-      timers,
-    );
+    // No timer was left behind (one of another test may have ended meanwhile).
+    expect(
+      process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length,
+    ).toBeLessThanOrEqual(timers);
     const line = JSON.parse(lines.find((text) => text.includes('order read')) ?? '{}') as object;
     expect(line).not.toHaveProperty('trace_id');
   });
