@@ -286,6 +286,19 @@ def test_python_telemetry_flush_timeout(cloud: str) -> None:
     assert f"get at most\n  {flush} s to reach the collector" in readme
 
 
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_typescript_telemetry_flush_timeout(cloud: str) -> None:
+    """The TypeScript service flushes telemetry for the table's time and its README says so."""
+    repo = cloud_variant(cloud, language="typescript")
+    flush = table(repo_of(cloud))["telemetry_flush_timeout_s"]
+    constants = (repo / "service/src/constants.ts").read_text()
+    found = re.findall(r"^export const TELEMETRY_FLUSH_TIMEOUT_MS = ([\d_]+);$", constants, re.MULTILINE)
+    assert [int(value.replace("_", "")) for value in found] == [flush * 1000]
+    readme = (repo / "service/README.md").read_text()
+    assert f"`OTEL_EXPORTER_OTLP_TIMEOUT` (default {flush * 1000})" in readme
+    assert f"get at most\n  {flush} s to reach the collector" in readme
+
+
 PROBE_PATTERNS = {
     "python": ("service/app/healthcheck.py", r"def probe\(port: int, timeout_s: float = ([\d.]+)\)", 1),
     "typescript": ("service/src/healthcheck.ts", r"const timeoutMs = (\d+);", 1000),

@@ -186,6 +186,11 @@ def test_dependabot_watches_the_chosen_ecosystems(repo: Rendered) -> None:
     assert (service, "/service") in ecosystems
     assert (("npm", "/cdk") in ecosystems) is repo.use_cdk
     assert any(e == "terraform" for e, _ in ecosystems) is repo.use_terraform
+    if service == "npm":
+        # The OpenTelemetry packages pin each other: they update in one pull request.
+        updates = {(u["package-ecosystem"], u.get("directory", "")): u for u in config["updates"]}
+        npm = updates["npm", "/service"]
+        assert npm["groups"]["opentelemetry"]["patterns"] == ["@opentelemetry/*"]
 
 
 def test_makefile_delegates_to_the_parts(repo: Rendered) -> None:

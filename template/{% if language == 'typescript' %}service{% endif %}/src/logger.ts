@@ -1,3 +1,5 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api';
+
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -38,7 +40,18 @@ function serialise(fields: LogFields): Record<string, unknown> {
   return out;
 }
 
-/** A JSON-lines logger on stdout. Values with toJSON (secrets) serialise themselves redacted. */
+/** Inside a span (a traced request): the ids that join a log line to its trace. */
+function traceIds(): Record<string, string> | undefined {
+  const context = trace.getActiveSpan()?.spanContext();
+  return context !== undefined && isSpanContextValid(context)
+    ? { trace_id: context.traceId, span_id: context.spanId }
+    : undefined;
+}
+
+/**
+ * A JSON-lines logger on stdout. Values with toJSON (secrets) serialise themselves redacted.
+ * A line written inside a span carries its `trace_id` and `span_id`.
+ */
 export function createLogger(
   level: LogLevel,
   base: LogFields = {},
@@ -55,6 +68,7 @@ export function createLogger(
         level: lvl,
         msg: message,
         ...base,
+        ...traceIds(),
         ...serialise(fields),
       }),
     );

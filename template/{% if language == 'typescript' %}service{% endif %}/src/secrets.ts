@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 
 import { type Logger, silentLogger } from './logger.js';
+import { OFF, type Telemetry } from './telemetry.js';
 
 export const REDACTED = '[REDACTED]';
 
@@ -109,6 +110,8 @@ export interface SecretsLoaderOptions {
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
   readonly logger?: Logger;
+  /** Each read of the store is a `secrets.read` span (the id, never the value); cache counters. */
+  readonly telemetry?: Telemetry;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
@@ -138,6 +141,7 @@ export class SecretsLoader {
   readonly #baseDelayMs: number;
   readonly #maxDelayMs: number;
   readonly #logger: Logger;
+  readonly #telemetry: Telemetry;
   readonly #now: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #random: () => number;
@@ -151,6 +155,7 @@ export class SecretsLoader {
     this.#baseDelayMs = options.baseDelayMs ?? 100;
     this.#maxDelayMs = options.maxDelayMs ?? 2_000;
     this.#logger = options.logger ?? silentLogger;
+    this.#telemetry = options.telemetry ?? OFF;
     this.#now = options.now ?? Date.now;
     this.#sleep =
       options.sleep ??
@@ -174,8 +179,10 @@ export class SecretsLoader {
   #get(secretId: string, forceRefresh: boolean): Promise<Entry> {
     const cached = this.#cache.get(secretId);
     if (!forceRefresh && cached !== undefined && cached.expiresAt > this.#now()) {
+      this.#telemetry.secretCacheHits.add(1);
       return Promise.resolve(cached);
     }
+    this.#telemetry.secretCacheMisses.add(1);
     // A fetch already under way started after the cached value, so a forced refresh joins it.
     const running = this.#inFlight.get(secretId);
     if (running !== undefined) {
@@ -188,10 +195,22 @@ export class SecretsLoader {
     return fetching;
   }
 
+  #read(secretId: string, attempt: number): Promise<FetchedSecret> {
+    if (!this.#telemetry.enabled) {
+      return this.#fetchOne(secretId);
+    }
+    // The id and the attempt only: the value never reaches a span.
+    return this.#telemetry.clientSpan(
+      'secrets.read',
+      { 'secret.id': secretId, 'secret.read.attempt': attempt },
+      () => this.#fetchOne(secretId),
+    );
+  }
+
   async #fetch(secretId: string): Promise<Entry> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const fetched = await this.#fetchOne(secretId);
+        const fetched = await this.#read(secretId, attempt);
         const entry: Entry = {
           value: new SecretValue(fetched.value),
           version: fetched.version,

@@ -1,5 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 
+import type { Express } from 'express';
+
 /** A loopback port with nothing listening on it. */
 export async function closedPort(): Promise<number> {
   const server = createServer();
@@ -37,3 +39,8 @@ export async function hangingServer(): Promise<{ port: number; close(): Promise<
 
 /** Properties a health check result may have; anything else would leak detail. */
 export const ALLOWED_CHECK_KEYS = new Set(['name', 'status', 'latency_ms', 'error']);
+
+/** The names of the app's middleware and routes, in order. */
+export function layerNames(app: Express): string[] {
+  return (app.router as unknown as { stack: { name: string }[] }).stack.map((layer) => layer.name);
+}
