@@ -139,7 +139,7 @@ def main() -> int:
     pg, redis = os.environ.get("SVCFORGE_PG_URL"), os.environ.get("SVCFORGE_REDIS_URL")
     if not pg or not redis:
         sys.exit("set SVCFORGE_PG_URL and SVCFORGE_REDIS_URL (the loopback servers)")
-    name, database_url = _database(pg)
+    name, database_url = _database(pg, "svcforge_bench_rust")
     receiver = Receiver()
     base = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "DB_", "REDIS_", "TRACE_"))}
     base.update(
