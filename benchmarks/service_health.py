@@ -181,10 +181,11 @@ def _venv(requirements: Path) -> Path:
     return venv
 
 
-def _database(admin_url: str) -> tuple[str, str]:
+def _database(admin_url: str, name: str = "svcforge_bench") -> tuple[str, str]:
+    """A fresh database ``name`` (a benchmark of its own gets its own name: another one running
+    at the same time would drop it)."""
     from urllib.parse import urlsplit, urlunsplit
 
-    name = "svcforge_bench"
     psql = shutil.which("psql") or "psql"
     subprocess.run(
         [psql, admin_url, "-qc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=True, env=QUIET_PSQL

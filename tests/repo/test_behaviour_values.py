@@ -299,6 +299,22 @@ def test_typescript_telemetry_flush_timeout(cloud: str) -> None:
     assert f"get at most\n  {flush} s to reach the collector" in readme
 
 
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_rust_telemetry_flush_timeout(cloud: str) -> None:
+    """The Rust service flushes telemetry for the table's time (main.rs, after the drain) and
+    its README says so (the exporter's timeout in milliseconds, the specification's unit)."""
+    repo = cloud_variant(cloud, language="rust")
+    flush = table(repo_of(cloud))["telemetry_flush_timeout_s"]
+    defaults = (repo / "service/src/defaults.rs").read_text()
+    pattern = r"^pub const TELEMETRY_FLUSH_TIMEOUT: std::time::Duration = .*::from_secs\((\d+)\);$"
+    assert re.findall(pattern, defaults, re.MULTILINE) == [str(flush)]
+    main = (repo / "service/src/main.rs").read_text()
+    assert main.count("telemetry.shutdown(TELEMETRY_FLUSH_TIMEOUT).await;") == 1
+    readme = (repo / "service/README.md").read_text()
+    assert f"| `OTEL_EXPORTER_OTLP_TIMEOUT` | `{flush * 1000}` |" in readme
+    assert f"get at most\n  {flush} s to reach the collector" in readme
+
+
 PROBE_PATTERNS = {
     "python": ("service/app/healthcheck.py", r"def probe\(port: int, timeout_s: float = ([\d.]+)\)", 1),
     "typescript": ("service/src/healthcheck.ts", r"const timeoutMs = (\d+);", 1000),
