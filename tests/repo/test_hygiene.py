@@ -3,8 +3,11 @@ whitespace, and no seed placeholder anywhere."""
 
 from __future__ import annotations
 
+import fnmatch
+import json
 import os
 import re
+import tomllib
 from typing import Any
 
 import pytest
@@ -186,11 +189,32 @@ def test_dependabot_watches_the_chosen_ecosystems(repo: Rendered) -> None:
     assert (service, "/service") in ecosystems
     assert (("npm", "/cdk") in ecosystems) is repo.use_cdk
     assert any(e == "terraform" for e, _ in ecosystems) is repo.use_terraform
-    if service == "npm":
-        # The OpenTelemetry packages pin each other: they update in one pull request.
-        updates = {(u["package-ecosystem"], u.get("directory", "")): u for u in config["updates"]}
-        npm = updates["npm", "/service"]
-        assert npm["groups"]["opentelemetry"]["patterns"] == ["@opentelemetry/*"]
+    # The OpenTelemetry packages pin each other: one group moves every one the manifest declares
+    # (and nothing else) in one pull request.
+    updates = {(u["package-ecosystem"], u.get("directory", "")): u for u in config["updates"]}
+    patterns = updates[service, "/service"]["groups"]["opentelemetry"]["patterns"]
+    declared = _service_dependencies(repo)
+    grouped = {name for name in declared if any(fnmatch.fnmatchcase(name, p) for p in patterns)}
+    assert grouped == {name for name in declared if "opentelemetry" in name}
+    assert len(grouped) >= 3, declared
+
+
+def _service_dependencies(repo: Rendered) -> set[str]:
+    """The package names the service's manifest declares (runtime and development)."""
+    language = repo.answers["language"]
+    if language == "typescript":
+        manifest = json.loads(repo.read("service/package.json"))
+        return {*manifest.get("dependencies", {}), *manifest.get("devDependencies", {})}
+    if language == "rust":
+        manifest = tomllib.loads(repo.read("service/Cargo.toml"))
+        return {*manifest.get("dependencies", {}), *manifest.get("dev-dependencies", {})}
+    lines = (
+        repo.read("service/requirements.in").splitlines()
+        + repo.read("service/requirements-dev.in").splitlines()
+    )
+    return {
+        re.split(r"[\s\[=<>~!;]", line.strip(), maxsplit=1)[0] for line in lines if line.strip()[:1].isalnum()
+    }
 
 
 def test_makefile_delegates_to_the_parts(repo: Rendered) -> None:
