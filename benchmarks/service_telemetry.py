@@ -9,7 +9,9 @@ exported as in production):
 - a traced request: the deep health path with TRACE_HEALTH_CHECKS=true against the real
   PostgreSQL and Redis (a SERVER span, a SELECT and a PING span, the duration histogram).
 Rounds alternate off and on so drift on a shared machine hits both; the median per round is
-printed, and the p50 overhead of the medians.
+printed, and the p50 overhead of the medians. Then the same cases over real HTTP: the service
+under uvicorn (``python -m app``, as the container runs it) timed by service_http.py, as the
+TypeScript and Rust benchmarks are, so the three languages' figures compare.
 
 Needs the loopback PostgreSQL and Redis (SVCFORGE_PG_URL, SVCFORGE_REDIS_URL) and uv
 (SVCFORGE_UV or PATH). Run from the repository root:
@@ -20,10 +22,13 @@ Needs the loopback PostgreSQL and Redis (SVCFORGE_PG_URL, SVCFORGE_REDIS_URL) an
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 import textwrap
 
-from service_health import prepare, run_child
+from service_health import QUIET_PSQL, _database, prepare, run_child
+from service_http import compare, measure, receiver
 
 CHILD = textwrap.dedent(
     """
@@ -100,9 +105,12 @@ CHILD = textwrap.dedent(
 )
 
 
+HTTP_ROUNDS, HTTP_N, HTTP_WARM = 5, 1000, 200
+
+
 def main() -> int:
     pg, redis, service, venv, name, database_url = prepare()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "DB_", "REDIS_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "DB_", "REDIS_", "TRACE_"))}
     env.update(
         {
             "BENCH_DATABASE_URL": database_url,
@@ -111,7 +119,35 @@ def main() -> int:
             "PYTHONDONTWRITEBYTECODE": "1",
         }
     )
-    return run_child(CHILD, service, venv, env, pg, name)
+    code = run_child(CHILD, service, venv, env, pg, name)
+    if code:
+        return code
+    # run_child dropped the database when it ended: the HTTP rounds get theirs again.
+    name, database_url = _database(pg)
+    base = {k: v for k, v in env.items() if not k.startswith("BENCH_")}
+    base.update(
+        {
+            "ENVIRONMENT": "bench",
+            "LOG_LEVEL": "WARNING",
+            "HEALTH_CACHE_TTL_MS": "0",
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis,
+        }
+    )
+    python = str(venv / "bin" / "python")
+    try:
+        with receiver() as (url, sizes):
+
+            def start(run_env: dict[str, str], path: str) -> list[float]:
+                return measure([python, "-m", "app"], service, run_env, path, HTTP_N, HTTP_WARM)
+
+            title = f"{HTTP_ROUNDS} rounds x {HTTP_N} requests, uvicorn over HTTP on loopback"
+            compare(start, base, url, HTTP_ROUNDS, title)
+            print(f"receiver: {len(sizes)} export requests, {sum(sizes)} bytes")
+    finally:
+        drop = f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        subprocess.run([shutil.which("psql") or "psql", pg, "-qc", drop], check=False, env=QUIET_PSQL)
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,155 @@
+"""What the telemetry benchmarks of every language share: a service process on a loopback port,
+timed over HTTP/1.1 keep-alive (one request at a time), telemetry off (no endpoint) and on
+(OTLP/HTTP to a receiver in this process that accepts every export), and the report.
+
+Each round starts a fresh process; rounds alternate off and on so drift on a shared machine hits
+both. Printed: the median over rounds of each round's p50 and p99, and the p50 overhead. The
+Python client's own time per request (about 0.1 ms) is in both modes' figures.
+"""
+
+from __future__ import annotations
+
+import http.client
+import signal
+import socket
+import statistics
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+LIVE, DEEP = "/health/live", "/health"
+# label, path, TRACE_HEALTH_CHECKS: the untraced default, a span on a request doing no I/O (the
+# worst case, relatively), and a traced request with its SELECT and PING spans.
+CASES = (
+    ("/health/live (untraced, the default)", LIVE, False),
+    ("/health/live traced (a request doing no I/O)", LIVE, True),
+    ("traced request (deep path: SELECT and PING spans)", DEEP, True),
+)
+
+
+def pct(samples: Sequence[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+@contextmanager
+def receiver() -> Iterator[tuple[str, list[int]]]:
+    """An OTLP/HTTP endpoint on loopback that accepts every export; yields its URL and the
+    size of each export it received."""
+    sizes: list[int] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            sizes.append(len(self.body()))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def body(self) -> bytes:
+            if self.headers.get("Transfer-Encoding", "").lower() != "chunked":
+                return self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            data = b""  # the Node exporter streams its body in chunks
+            while size := int(self.rfile.readline().split(b";")[0], 16):
+                data += self.rfile.read(size)
+                self.rfile.readline()
+            self.rfile.readline()
+            return data
+
+        def log_message(self, *args: Any) -> None:
+            del args
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", sizes
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def measure(
+    argv: Sequence[str], cwd: Path, env: Mapping[str, str], path: str, n: int, warm: int
+) -> list[float]:
+    """Start the service (``PORT``/``HOST`` added to ``env``), wait for it, time ``n``
+    sequential GETs of ``path`` after ``warm`` untimed ones, then SIGTERM it (its flush)."""
+    port = free_port()
+    proc = subprocess.Popen(
+        list(argv),
+        cwd=cwd,
+        env={**env, "PORT": str(port), "HOST": "127.0.0.1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                connection.request("GET", LIVE)
+                connection.getresponse().read()
+                break
+            except OSError:
+                connection.close()
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        samples = []
+        for index in range(warm + n):
+            started = time.perf_counter()
+            connection.request("GET", path)
+            response = connection.getresponse()
+            body = response.read()
+            elapsed = time.perf_counter() - started
+            assert response.status == 200, body
+            if index >= warm:
+                samples.append(elapsed)
+        connection.close()
+        return samples
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def compare(
+    start: Callable[[dict[str, str], str], list[float]],
+    base: Mapping[str, str],
+    endpoint: str,
+    rounds: int,
+    title: str,
+) -> None:
+    """Every case of CASES, ``rounds`` alternating off/on runs of ``start(env, path)``, reported."""
+    for label, path, traced in CASES:
+        figures: dict[str, list[tuple[float, float]]] = {"off": [], "on": []}
+        for _ in range(rounds):
+            for mode in ("off", "on"):
+                env = {**base, "TRACE_HEALTH_CHECKS": "true" if traced else "false"}
+                if mode == "on":
+                    env["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint
+                samples = start(env, path)
+                figures[mode].append((pct(samples, 50), pct(samples, 99)))
+        print(f"{label}: {title}")
+        report(figures)
+
+
+def report(figures: Mapping[str, Sequence[tuple[float, float]]]) -> None:
+    """Per mode the median over rounds of p50 and p99 (seconds in, ms out), then the overhead."""
+    medians = {}
+    for mode, rounds in figures.items():
+        p50 = statistics.median(r[0] for r in rounds) * 1000
+        p99 = statistics.median(r[1] for r in rounds) * 1000
+        medians[mode] = p50
+        print(f"  telemetry {mode:<3}  p50={p50:7.3f} ms  p99={p99:7.3f} ms")
+    print(f"  p50 overhead: {(medians['on'] / medians['off'] - 1) * 100:+.1f} %")
