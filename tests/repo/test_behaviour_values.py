@@ -508,13 +508,50 @@ def test_the_collector_fits_its_table() -> None:
     assert collector["cpu_units"] <= 64 and collector["memory_mib"] <= 128
 
 
+def assert_collector_container(
+    container: dict[str, Any], values: dict[str, Any], names: dict[str, Any]
+) -> None:
+    """An ECS container definition (its JSON keys) is the table's collector: image, size,
+    hardening, health check, logs and configuration."""
+    c = values["behaviour"]["otel_collector"]
+    assert container["name"] == names["collector_container"]
+    assert container["image"] == c["image"]
+    assert container["essential"] is False
+    assert (container["cpu"], container["memory"]) == (c["cpu_units"], c["memory_mib"])
+    assert container["readonlyRootFilesystem"] is True and container["privileged"] is False
+    assert container["user"] == str(values["container_uid"])
+    assert container["stopTimeout"] == c["stop_timeout_s"]
+    assert container["linuxParameters"]["capabilities"]["drop"] == ["ALL"]
+    check = c["health_check"]
+    assert container["healthCheck"] == {
+        "command": ["CMD", "/healthcheck"],
+        "interval": check["interval_s"],
+        "timeout": check["timeout_s"],
+        "retries": check["retries"],
+        "startPeriod": check["start_period_s"],
+    }
+    assert container["logConfiguration"]["options"]["awslogs-stream-prefix"] == names["collector_container"]
+    ((variable),) = container["environment"]
+    assert variable["name"] == "AOT_CONFIG_CONTENT"
+    assert json.loads(variable["value"]) == collector_config(values["behaviour"], names)
+
+
+def _camel(value: Any) -> Any:
+    """CloudFormation's PascalCase keys as the ECS API's camelCase (log driver options, which
+    are lower case already, unchanged)."""
+    if isinstance(value, dict):
+        return {key[:1].lower() + key[1:]: _camel(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_camel(item) for item in value]
+    return value
+
+
 def test_aws_terraform_collector_sidecar_and_its_grants() -> None:
     """The resolved Terraform: the collector container, its configuration, the service's
     contract variables and dependency, and the task role's exact telemetry statements."""
     repo = repo_of("aws")
     values = computed_values(repo.answers)
     behaviour = values["behaviour"]
-    c = behaviour["otel_collector"]
     kinds = (
         "locals",
         "aws_cloudwatch_log_group",
@@ -527,28 +564,9 @@ def test_aws_terraform_collector_sidecar_and_its_grants() -> None:
         data = terraform_resources(repo.path, (env,), kinds)[env]
         (module_locals,) = (item for item in data["locals"] if "collector_container" in item)
         container = module_locals["collector_container"]
-        assert container["name"] == names["collector_container"]
-        assert container["image"] == c["image"]
-        assert container["essential"] is False
-        assert (container["cpu"], container["memory"]) == (c["cpu_units"], c["memory_mib"])
-        assert container["readonlyRootFilesystem"] is True and container["privileged"] is False
-        assert container["user"] == str(values["container_uid"])
-        assert container["stopTimeout"] == c["stop_timeout_s"]
+        assert_collector_container(container, values, names)
         assert container["linuxParameters"] == {"capabilities": {"drop": ["ALL"]}}
-        check = c["health_check"]
-        assert container["healthCheck"] == {
-            "command": ["CMD", "/healthcheck"],
-            "interval": check["interval_s"],
-            "timeout": check["timeout_s"],
-            "retries": check["retries"],
-            "startPeriod": check["start_period_s"],
-        }
-        options = container["logConfiguration"]["options"]
-        assert options["awslogs-group"] == names["collector_log_group"]
-        assert options["awslogs-stream-prefix"] == names["collector_container"]
-        ((variable),) = container["environment"]
-        assert variable["name"] == "AOT_CONFIG_CONTENT"
-        assert json.loads(variable["value"]) == collector_config(behaviour, names)
+        assert container["logConfiguration"]["options"]["awslogs-group"] == names["collector_log_group"]
         assert module_locals["collector_config"] == collector_config(behaviour, names)
         assert module_locals["otel_environment"] == otel_environment(behaviour, names, env)
         assert module_locals["collector_dependency"] == [
@@ -582,33 +600,15 @@ def test_aws_cdk_collector_sidecar_and_its_grants() -> None:
     repo = repo_of("aws")
     values = computed_values(repo.answers)
     behaviour = values["behaviour"]
-    c = behaviour["otel_collector"]
     for env, templates in cdk_templates(repo.path).items():
         names = values["names"][env]
         resources = {i: r for t in templates for i, r in t.get("Resources", {}).items()}
         (task,) = (r["Properties"] for r in resources.values() if r["Type"] == "AWS::ECS::TaskDefinition")
         app, collector = task["ContainerDefinitions"]
-        assert app["Name"] == names["container"] and collector["Name"] == names["collector_container"]
-        assert collector["Image"] == c["image"]
-        assert collector["Essential"] is False
-        assert (collector["Cpu"], collector["Memory"]) == (c["cpu_units"], c["memory_mib"])
-        assert collector["ReadonlyRootFilesystem"] is True and collector["Privileged"] is False
-        assert collector["User"] == str(values["container_uid"])
-        assert collector["StopTimeout"] == c["stop_timeout_s"]
-        assert collector["LinuxParameters"]["Capabilities"]["Drop"] == ["ALL"]
-        check = c["health_check"]
-        assert collector["HealthCheck"] == {
-            "Command": ["CMD", "/healthcheck"],
-            "Interval": check["interval_s"],
-            "Timeout": check["timeout_s"],
-            "Retries": check["retries"],
-            "StartPeriod": check["start_period_s"],
-        }
+        assert app["Name"] == names["container"]
+        # CloudFormation spells the container definition's keys in PascalCase.
+        assert_collector_container(_camel(collector), values, names)
         log_options = collector["LogConfiguration"]["Options"]
-        assert log_options["awslogs-stream-prefix"] == names["collector_container"]
-        (variable,) = collector["Environment"]
-        assert variable["Name"] == "AOT_CONFIG_CONTENT"
-        assert json.loads(variable["Value"]) == collector_config(behaviour, names)
         assert app["DependsOn"] == [{"ContainerName": names["collector_container"], "Condition": "HEALTHY"}]
         environment = {item["Name"]: item["Value"] for item in app["Environment"]}
         for key, value in otel_environment(behaviour, names, env).items():
