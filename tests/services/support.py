@@ -426,3 +426,59 @@ def service_fixtures(adapter: Adapter) -> tuple[Any, Any]:
         return adapter.bare(tmp_path_factory)
 
     return full, bare
+
+
+# --- telemetry -----------------------------------------------------------------------------------
+
+# The caller's trace the services must continue (a W3C traceparent on the request).
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
+
+
+@contextlib.contextmanager
+def otlp_collector(answer: bool = True) -> Iterator[tuple[str, list[tuple[str, bytes]]]]:
+    """A loopback OTLP/HTTP endpoint keeping (path, body) of each export; ``answer=False``: it
+    reads each request and never responds (a dead collector)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received: list[tuple[str, bytes]] = []
+    release = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                body = b""  # the Node exporter streams its body in chunks
+                while size := int(self.rfile.readline().split(b";")[0], 16):
+                    body += self.rfile.read(size)
+                    self.rfile.readline()
+                self.rfile.readline()
+            else:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            received.append((self.path, body))
+            if not answer:
+                release.wait(30)
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            del args
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", received
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
+
+
+def traced_get(url: str) -> int:
+    """GET ``url`` as a caller in trace TRACE_ID; the status."""
+    request = urllib.request.Request(url, headers={"traceparent": TRACEPARENT})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return int(response.status)

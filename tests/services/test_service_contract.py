@@ -27,6 +27,7 @@ from tests.services.support import (
     CONTRACT_CASES,
     CUT_CHECK_MS,
     DRAINED_CHECK_MS,
+    TRACE_ID,
     Adapter,
     Drain,
     FaultyServers,
@@ -37,13 +38,15 @@ from tests.services.support import (
     default_drain_timeout_s,
     free_port,
     http_get,
+    otlp_collector,
     sigterm_during_request,
     start_redis,
     stop,
+    traced_get,
     unanswering_redis,
 )
 from tests.support.registry import LANGUAGE_CHOICES, LANGUAGES
-from tests.support.render import variant
+from tests.support.render import answers, computed_values, variant
 from tests.support.tools import server_url
 
 pytestmark = pytest.mark.slow
@@ -157,6 +160,64 @@ def test_sigterm_cuts_what_still_runs_at_the_drain_timeout(
     drain, log = _sigterm_during_request(language, full, database_url, env)
     assert_cut_at_deadline(drain, 1, log)
     assert language.drain_logs[1] in log
+
+
+def _traced_env(database_url: str) -> dict[str, str]:
+    return {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": server_url("redis"),
+        "TRACE_HEALTH_CHECKS": "true",
+        "HEALTH_CACHE_TTL_MS": "0",
+    }
+
+
+def test_sigterm_flushes_the_telemetry_it_buffered(language: Adapter, full: Any, database_url: str) -> None:
+    """The built service with an endpoint: nothing is exported per request (batched), and
+    SIGTERM sends the spans and metrics after the drain without waiting for an export interval:
+    the request's span in the caller's trace with its SELECT and PING children, the duration
+    histogram and the pool gauges; no connection string or password in any byte."""
+    with otlp_collector(answer=True) as (url, received):
+        server = language.start(full, {**_traced_env(database_url), "OTEL_EXPORTER_OTLP_ENDPOINT": url})
+        try:
+            assert traced_get(server.url("/health")) == 200
+            assert received == []
+        finally:
+            code = server.stop()
+        assert code == 0, server.log.read_text()
+        language.check_stop_logs(server)
+    paths = {path for path, _ in received}
+    assert paths == {"/v1/traces", "/v1/metrics"}, paths
+    traces = b"".join(body for path, body in received if path == "/v1/traces")
+    metrics = b"".join(body for path, body in received if path == "/v1/metrics")
+    # The protobuf holds ids as bytes and names as plain strings.
+    assert bytes.fromhex(TRACE_ID) in traces
+    for name in (b"GET /health", b"SELECT", b"PING", b"db.query.text", b"http.route"):
+        assert name in traces, name
+    for name in (b"http.server.request.duration", b"db.client.connection.count"):
+        assert name in metrics, name
+    for forbidden in (b"postgresql://", b"redis://", b"password"):
+        assert forbidden not in traces + metrics, forbidden
+
+
+def test_a_dead_collector_delays_the_stop_by_the_flush_budget_at_most(
+    language: Adapter, full: Any, database_url: str
+) -> None:
+    """A collector that takes the export and never answers: the service waits for it the flush
+    budget (copier/behaviour.yml's telemetry_flush_timeout_s) and no longer, then exits 0."""
+    budget_s = computed_values(answers(language=language.name))["behaviour"]["telemetry_flush_timeout_s"]
+    with otlp_collector(answer=False) as (url, received):
+        server = language.start(full, {**_traced_env(database_url), "OTEL_EXPORTER_OTLP_ENDPOINT": url})
+        try:
+            assert traced_get(server.url("/health")) == 200
+        finally:
+            stopping = time.monotonic()
+            code = server.stop()
+            took = time.monotonic() - stopping
+        assert code == 0, server.log.read_text()
+        language.check_stop_logs(server)
+        assert received, "nothing reached the collector"
+    print(f"\n{language.name}: stopped in {took:.2f} s with a dead collector (budget {budget_s} s)")
+    assert budget_s - 0.2 <= took < budget_s + 1.5, (took, budget_s)
 
 
 def test_missing_configuration_is_named(language: Adapter, full: Any) -> None:

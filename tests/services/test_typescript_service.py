@@ -12,13 +12,6 @@ node_modules are shared between runs, keyed by the hash of the committed package
 from __future__ import annotations
 
 import json
-import re
-import threading
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -97,113 +90,6 @@ def test_full_variant_passes_its_own_lint_and_tests(full: Path, database_url: st
             "without an endpoint: no SDK, no middleware, no timer, no connection, no trace ids",
         ),
     )
-
-
-TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
-
-
-@contextmanager
-def otlp_collector(answer: bool) -> Iterator[tuple[str, list[tuple[str, bytes]]]]:
-    """A loopback OTLP/HTTP endpoint keeping (path, body) of each export; ``answer=False``: it
-    reads each request and never responds (a dead collector)."""
-    received: list[tuple[str, bytes]] = []
-    release = threading.Event()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-                body = b""  # the Node exporter streams its body in chunks
-                while size := int(self.rfile.readline().split(b";")[0], 16):
-                    body += self.rfile.read(size)
-                    self.rfile.readline()
-                self.rfile.readline()
-            else:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            received.append((self.path, body))
-            if not answer:
-                release.wait(30)
-                return
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            del args
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", received
-    finally:
-        release.set()
-        server.shutdown()
-        server.server_close()
-
-
-def _traced_health(server: Any) -> None:
-    request = urllib.request.Request(
-        server.url("/health"), headers={"traceparent": f"00-{TRACE_ID}-00f067aa0ba902b7-01"}
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 200
-
-
-def test_real_server_flushes_its_telemetry_when_it_stops(full: Path, database_url: str) -> None:
-    """`node dist/server.js` with an endpoint: SIGTERM sends the request's spans and metrics
-    (nothing waited for an export interval), none holding a connection string."""
-    with otlp_collector(answer=True) as (url, received):
-        env = {
-            "DATABASE_URL": database_url,
-            "REDIS_URL": server_url("redis"),
-            "TRACE_HEALTH_CHECKS": "true",
-            "OTEL_EXPORTER_OTLP_ENDPOINT": url,
-        }
-        server = ADAPTER.start(full, env)
-        try:
-            _traced_health(server)
-        finally:
-            code = server.stop()
-        assert code == 0, server.log.read_text()
-        ADAPTER.check_stop_logs(server)
-        paths = {path for path, _ in received}
-        assert paths == {"/v1/traces", "/v1/metrics"}, paths
-        traces = b"".join(body for path, body in received if path == "/v1/traces")
-        assert bytes.fromhex(TRACE_ID) in traces
-        for name in (b"SELECT", b"PING", b"http.server.request.duration"):
-            assert name in b"".join(body for _, body in received), name
-        for forbidden in (b"postgresql://", b"redis://", b"password"):
-            assert all(forbidden not in body for _, body in received), forbidden
-
-
-def test_real_server_stops_within_the_flush_budget_when_the_collector_is_dead(
-    full: Path, database_url: str
-) -> None:
-    """A collector that takes the export and never answers delays the exit by the flush budget
-    at most (behaviour.yml's telemetry_flush_timeout_s, in src/constants.ts)."""
-    constants = (full / "src" / "constants.ts").read_text()
-    (budget,) = re.findall(r"TELEMETRY_FLUSH_TIMEOUT_MS = ([\d_]+);", constants)
-    budget_s = int(budget.replace("_", "")) / 1000
-    with otlp_collector(answer=False) as (url, received):
-        env = {
-            "DATABASE_URL": database_url,
-            "REDIS_URL": server_url("redis"),
-            "TRACE_HEALTH_CHECKS": "true",
-            "OTEL_EXPORTER_OTLP_ENDPOINT": url,
-        }
-        server = ADAPTER.start(full, env)
-        try:
-            _traced_health(server)
-        finally:
-            stopping = time.monotonic()
-            code = server.stop()
-            took = time.monotonic() - stopping
-        assert code == 0, server.log.read_text()
-        ADAPTER.check_stop_logs(server)
-        assert received, "nothing reached the collector"
-        # It did wait for the export (the budget), and no longer.
-        assert budget_s - 0.2 <= took < budget_s + 1.5, (took, budget_s)
 
 
 def test_variant_without_database_or_cache_is_clean(minimal: Path, full: Path) -> None:
