@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import http.client
 import signal
-import socket
 import statistics
 import subprocess
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+
+import service_health  # noqa: F401 (puts the repository root on sys.path for tests.*)
+
+from tests.services.support import free_port
+from tests.services.support import otlp_collector as receiver
+
+__all__ = ["receiver"]
 
 LIVE, DEEP = "/health/live", "/health"
 # label, path, TRACE_HEALTH_CHECKS: the untraced default, a span on a request doing no I/O (the
@@ -35,49 +37,6 @@ CASES = (
 def pct(samples: Sequence[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-@contextmanager
-def receiver() -> Iterator[tuple[str, list[int]]]:
-    """An OTLP/HTTP endpoint on loopback that accepts every export; yields its URL and the
-    size of each export it received."""
-    sizes: list[int] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            sizes.append(len(self.body()))
-            self.send_response(200)
-            self.send_header("Content-Type", "application/x-protobuf")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def body(self) -> bytes:
-            if self.headers.get("Transfer-Encoding", "").lower() != "chunked":
-                return self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            data = b""  # the Node exporter streams its body in chunks
-            while size := int(self.rfile.readline().split(b";")[0], 16):
-                data += self.rfile.read(size)
-                self.rfile.readline()
-            self.rfile.readline()
-            return data
-
-        def log_message(self, *args: Any) -> None:
-            del args
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", sizes
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def measure(
@@ -153,3 +112,8 @@ def report(figures: Mapping[str, Sequence[tuple[float, float]]]) -> None:
         medians[mode] = p50
         print(f"  telemetry {mode:<3}  p50={p50:7.3f} ms  p99={p99:7.3f} ms")
     print(f"  p50 overhead: {(medians['on'] / medians['off'] - 1) * 100:+.1f} %")
+
+
+def exported(received: Sequence[tuple[str, bytes]]) -> str:
+    """What the receiver got: its export requests and their bytes."""
+    return f"receiver: {len(received)} export requests, {sum(len(body) for _, body in received)} bytes"

@@ -28,7 +28,7 @@ import sys
 import textwrap
 
 from service_health import QUIET_PSQL, _database, prepare, run_child
-from service_http import compare, measure, receiver
+from service_http import compare, exported, measure, receiver
 
 CHILD = textwrap.dedent(
     """
@@ -136,14 +136,14 @@ def main() -> int:
     )
     python = str(venv / "bin" / "python")
     try:
-        with receiver() as (url, sizes):
+        with receiver() as (url, received):
 
             def start(run_env: dict[str, str], path: str) -> list[float]:
                 return measure([python, "-m", "app"], service, run_env, path, HTTP_N, HTTP_WARM)
 
             title = f"{HTTP_ROUNDS} rounds x {HTTP_N} requests, uvicorn over HTTP on loopback"
             compare(start, base, url, HTTP_ROUNDS, title)
-            print(f"receiver: {len(sizes)} export requests, {sum(sizes)} bytes")
+            print(exported(received))
     finally:
         drop = f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
         subprocess.run([shutil.which("psql") or "psql", pg, "-qc", drop], check=False, env=QUIET_PSQL)

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from service_health import CACHE, QUIET_PSQL, _database
-from service_http import compare, measure, receiver
+from service_http import compare, exported, measure, receiver
 
 ROUNDS, N, WARM = 5, 2000, 200
 TARGET = Path(os.environ.get("SVCFORGE_CARGO_TARGET_DIR") or CACHE / "cargo-target")
@@ -65,7 +65,7 @@ def main() -> int:
         }
     )
     try:
-        with tempfile.TemporaryDirectory() as tmp, receiver() as (url, sizes):
+        with tempfile.TemporaryDirectory() as tmp, receiver() as (url, received):
             started = time.monotonic()
             binary = build(Path(tmp))
             print(f"release build: {time.monotonic() - started:.0f} s")
@@ -76,7 +76,7 @@ def main() -> int:
             compare(
                 start, base, url, ROUNDS, f"{ROUNDS} rounds x {N} requests, HTTP/1.1 keep-alive over loopback"
             )
-            print(f"receiver: {len(sizes)} export requests, {sum(sizes)} bytes")
+            print(exported(received))
     finally:
         psql = shutil.which("psql") or "psql"
         drop = f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"

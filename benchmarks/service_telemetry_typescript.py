@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 from service_health import QUIET_PSQL, _database
-from service_http import compare, measure, receiver
+from service_http import compare, exported, measure, receiver
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -58,7 +58,7 @@ def main() -> int:
         }
     )
     try:
-        with tempfile.TemporaryDirectory() as tmp, receiver() as (url, sizes):
+        with tempfile.TemporaryDirectory() as tmp, receiver() as (url, received):
             service = built_service(Path(tmp))
             node = shutil.which("node") or "node"
             version = subprocess.run([node, "--version"], capture_output=True, text=True, check=True)
@@ -68,7 +68,7 @@ def main() -> int:
                 return measure([node, "dist/server.js"], service, env, path, N, WARMUP)
 
             compare(start, base, url, ROUNDS, f"{ROUNDS} rounds x {N} requests")
-            print(f"receiver: {len(sizes)} export requests, {sum(sizes)} bytes")
+            print(exported(received))
     finally:
         drop = f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
         subprocess.run([shutil.which("psql") or "psql", pg, "-qc", drop], check=False, env=QUIET_PSQL)
