@@ -713,6 +713,29 @@ def test_terraform_trace_sampling_resolved(key: str) -> None:
             assert environment[name] == value, (env, name)
 
 
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_runbook_and_readme_state_the_sampling(cloud: str) -> None:
+    """The runbook's traces text says what each environment keeps (prod: about ratio x 100 %),
+    and the service README that the infrastructure sets the sampler and each ratio."""
+    repo = repo_of(cloud)
+    sampling = table(repo)["trace_sampling"]
+    runbook = (repo.path / "docs/runbook.md").read_text()
+    kept = [
+        f"`{env}` keeps " + ("every trace" if r >= 1 else f"about {r * 100:g} %")
+        for env, r in ((env, sampling["ratio"][env]) for env in repo.environments)
+    ]
+    notes = re.findall(r"^\*\*Sampling:\*\* .*?(?=\n\n)", runbook, re.M | re.S)
+    assert notes
+    for note in notes:
+        flat = " ".join(note.split())
+        assert f"(`{sampling['sampler']}`, set by the infrastructure): " + ", ".join(kept) + ";" in flat
+        assert "find a specific failing request by its log lines" in flat and "`trace_id`" in flat
+    readme = " ".join((repo.path / "service/README.md").read_text().split())
+    ratios = ", ".join(f"`{env}` `{sampling['ratio'][env]:g}`" for env in repo.environments)
+    sets = f"the infrastructure sets `{sampling['sampler']}`"
+    assert f"{sets} and each environment's ratio ({ratios})" in readme
+
+
 def test_aws_cdk_trace_sampling_per_environment() -> None:
     repo = repo_of("aws")
     values = computed_values(repo.answers)
