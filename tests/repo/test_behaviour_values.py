@@ -721,7 +721,7 @@ def test_runbook_and_readme_state_the_sampling(cloud: str) -> None:
     sampling = table(repo)["trace_sampling"]
     runbook = (repo.path / "docs/runbook.md").read_text()
     kept = [
-        f"`{env}` keeps " + ("every trace" if r >= 1 else f"about {r * 100:g} %")
+        f"`{env}` keeps " + ("every trace" if r >= 1 else f"about {r * 100:g} % of them")
         for env, r in ((env, sampling["ratio"][env]) for env in repo.environments)
     ]
     notes = re.findall(r"^\*\*Sampling:\*\* .*?(?=\n\n)", runbook, re.M | re.S)
