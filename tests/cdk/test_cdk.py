@@ -301,6 +301,7 @@ def test_no_secret_value_in_any_container_environment(built: dict[str, Built], n
         variables = {item["Name"]: item["Value"] for item in container["Environment"]}
         expected = {"PORT", "ENVIRONMENT", "SERVICE_NAME", "AWS_REGION", "LOG_LEVEL"}
         expected |= {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES"}
+        expected |= {"OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"}
         if postgres:
             expected |= {"DB_SECRET_ARN", "DB_HOST", "DB_PORT", "DB_NAME", "DB_POOL_SIZE"}
         if redis:

@@ -654,6 +654,108 @@ def test_aws_cdk_collector_sidecar_and_its_grants() -> None:
         assert "GetSampling" not in json.dumps(statements) and "CreateLogGroup" not in json.dumps(statements)
 
 
+# --- Head sampling of traces: the table's sampler and ratio on every cloud's service container
+
+
+def sampling_environment(behaviour: dict[str, Any], env: str) -> dict[str, str]:
+    """OTEL_TRACES_SAMPLER(_ARG) as the table sets them for ``env`` (Terraform's tostring and
+    JavaScript's String write 1 and 0.1 as Python's :g does)."""
+    sampling = behaviour["trace_sampling"]
+    return {
+        "OTEL_TRACES_SAMPLER": sampling["sampler"],
+        "OTEL_TRACES_SAMPLER_ARG": f"{sampling['ratio'][env]:g}",
+    }
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_trace_sampling_table(cloud: str) -> None:
+    """A caller's decision stands (no trace is cut in half); every environment has a ratio in
+    (0, 1], and prod keeps only a share of its new traces."""
+    sampling = table(repo_of(cloud))["trace_sampling"]
+    assert sampling["sampler"] == "parentbased_traceidratio"
+    assert set(sampling["ratio"]) == {"dev", "staging", "prod"}
+    for env, ratio in sampling["ratio"].items():
+        assert isinstance(ratio, int | float) and 0 < ratio <= 1, env
+    assert sampling["ratio"]["prod"] < 1
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_terraform_trace_sampling_per_environment(cloud: str) -> None:
+    """Each environment's tfvars hold the table's sampler and ratio, and its root passes them to
+    the service container."""
+    repo = repo_of(cloud)
+    behaviour = table(repo)
+    for env in repo.environments:
+        root = repo.path / "terraform/environments" / env
+        tfvars = parse_files(root)["terraform.tfvars"]
+        expected = sampling_environment(behaviour, env)
+        assert tfvars["trace_sampler"] == expected["OTEL_TRACES_SAMPLER"]
+        assert f"{tfvars['trace_sampling_ratio']:g}" == expected["OTEL_TRACES_SAMPLER_ARG"]
+        main = (root / "main.tf").read_text()
+        ratio = r"^\s+OTEL_TRACES_SAMPLER_ARG\s+= tostring\(var\.trace_sampling_ratio\)$"
+        assert re.search(r"^\s+OTEL_TRACES_SAMPLER\s+= var\.trace_sampler$", main, re.M)
+        assert re.search(ratio, main, re.M)
+
+
+@pytest.mark.parametrize("key", ["python-terraform-bare", "gcp-rust-bare"])
+def test_terraform_trace_sampling_resolved(key: str) -> None:
+    """tfparse resolves the root's container environment with each environment's tfvars (in the
+    variants without data stores: a store's module output leaves the whole merged map null, and
+    Azure's always holds one, the vault's URI)."""
+    repo = rendered(key)
+    behaviour = table(repo)
+    envs = tuple(repo.environments)
+    data = terraform_resources(repo.path, envs, ("locals",))
+    for env in envs:
+        (local,) = [i for i in data[env]["locals"] if i["__tfmeta"]["path"] == "locals"]
+        environment = local["container_environment"]
+        for name, value in sampling_environment(behaviour, env).items():
+            assert environment[name] == value, (env, name)
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_runbook_and_readme_state_the_sampling(cloud: str) -> None:
+    """The runbook's traces text says what each environment keeps (prod: about ratio x 100 %),
+    and the service README that the infrastructure sets the sampler and each ratio."""
+    repo = repo_of(cloud)
+    sampling = table(repo)["trace_sampling"]
+    runbook = (repo.path / "docs/runbook.md").read_text()
+    kept = [
+        f"`{env}` keeps " + ("every trace" if r >= 1 else f"about {r * 100:g} % of them")
+        for env, r in ((env, sampling["ratio"][env]) for env in repo.environments)
+    ]
+    notes = re.findall(r"^\*\*Sampling:\*\* .*?(?=\n\n)", runbook, re.M | re.S)
+    assert notes
+    for note in notes:
+        flat = " ".join(note.split())
+        assert f"(`{sampling['sampler']}`, set by the infrastructure): " + ", ".join(kept) + ";" in flat
+        assert "find a specific failing request by its log lines" in flat and "`trace_id`" in flat
+    readme = " ".join((repo.path / "service/README.md").read_text().split())
+    ratios = ", ".join(f"`{env}` `{sampling['ratio'][env]:g}`" for env in repo.environments)
+    sets = f"the infrastructure sets `{sampling['sampler']}`"
+    assert f"{sets} and each environment's ratio ({ratios})" in readme
+
+
+def test_aws_cdk_trace_sampling_per_environment() -> None:
+    repo = repo_of("aws")
+    values = computed_values(repo.answers)
+    behaviour = values["behaviour"]
+    templates_by_env = cdk_templates(repo.path)
+    assert set(templates_by_env) == set(repo.environments)
+    for env, templates in templates_by_env.items():
+        container_name = values["names"][env]["container"]
+        (task,) = (
+            r["Properties"]
+            for t in templates
+            for r in t.get("Resources", {}).values()
+            if r["Type"] == "AWS::ECS::TaskDefinition"
+        )
+        (app,) = (c for c in task["ContainerDefinitions"] if c["Name"] == container_name)
+        environment = {item["Name"]: item["Value"] for item in app["Environment"]}
+        for key, value in sampling_environment(behaviour, env).items():
+            assert environment[key] == value, (env, key)
+
+
 def _expected_routes(behaviour: dict[str, Any]) -> dict[str, str | None]:
     """Alarm key -> the route it notifies (page or ticket), None for the silent window alarms."""
     return {

@@ -404,6 +404,7 @@ def test_container_environment_is_the_contract_and_holds_no_secret_value(name: s
     values = computed(name)
     expected = {"PORT", "ENVIRONMENT", "SERVICE_NAME", "LOG_LEVEL", "SECRETS_BACKEND", "KEY_VAULT_URL"}
     expected |= {"OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES"}
+    expected |= {"OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"}
     if values["use_postgres"]:
         expected |= {"DB_PASSWORD_SECRET", "DB_USER", "DB_HOST", "DB_PORT", "DB_NAME", "DB_POOL_SIZE"}
     if values["use_redis"]:

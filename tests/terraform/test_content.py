@@ -109,6 +109,7 @@ def test_health_checks_probe_the_liveness_path(variant_name: str) -> None:
 def test_container_environment_is_the_contract(variant_name: str) -> None:
     a = variant_answers(variant_name)
     expected = {"PORT", "ENVIRONMENT", "SERVICE_NAME", "AWS_REGION", "LOG_LEVEL"}
+    expected |= {"OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"}
     secrets: set[str] = set()
     if a["database"] == "postgres":
         expected |= {"DB_SECRET_ARN", "DB_HOST", "DB_PORT", "DB_NAME", "DB_POOL_SIZE"}

@@ -319,6 +319,7 @@ def test_environment_is_the_contract_and_holds_no_secret_value(name: str, env: s
     # The telemetry contract: the service's name and environment as the collector reports them
     # (the module adds OTEL_EXPORTER_OTLP_ENDPOINT, the collector beside it).
     expected |= {"OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES"}
+    expected |= {"OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"}  # head sampling
     if name == "full":
         expected |= {"DB_PASSWORD_SECRET", "DB_USER", "DB_HOST", "DB_PORT", "DB_NAME", "DB_POOL_SIZE"}
         expected |= {"REDIS_URL", "REDIS_AUTH_SECRET", "REDIS_CA_CERT"}
