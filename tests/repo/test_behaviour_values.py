@@ -670,13 +670,19 @@ def sampling_environment(behaviour: dict[str, Any], env: str) -> dict[str, str]:
 @pytest.mark.parametrize("cloud", CLOUDS)
 def test_trace_sampling_table(cloud: str) -> None:
     """A caller's decision stands (no trace is cut in half); every environment has a ratio in
-    (0, 1], and prod keeps only a share of its new traces."""
+    (0, 1], and prod keeps only a share of its new traces, except where the SLO alerts count the
+    traced requests (Azure: Application Insights' requests), which must all be there."""
     sampling = table(repo_of(cloud))["trace_sampling"]
     assert sampling["sampler"] == "parentbased_traceidratio"
     assert set(sampling["ratio"]) == {"dev", "staging", "prod"}
     for env, ratio in sampling["ratio"].items():
         assert isinstance(ratio, int | float) and 0 < ratio <= 1, env
-    assert sampling["ratio"]["prod"] < 1
+    burn_alerts = [a for a in table(repo_of(cloud))["alarms"].values() if a.get("slo")]
+    # Application Insights' `requests` table holds the service's SERVER spans.
+    counts_traces = any(str(a.get("query", "")).startswith("requests") for a in burn_alerts)
+    assert burn_alerts
+    assert counts_traces is (cloud == "azure")
+    assert (sampling["ratio"]["prod"] < 1) is not counts_traces
 
 
 @pytest.mark.parametrize("cloud", CLOUDS)
