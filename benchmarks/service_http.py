@@ -25,13 +25,28 @@ from tests.services.support import otlp_collector as receiver
 __all__ = ["receiver"]
 
 LIVE, DEEP = "/health/live", "/health"
-# label, path, TRACE_HEALTH_CHECKS: the untraced default, a span on a request doing no I/O (the
-# worst case, relatively), and a traced request with its SELECT and PING spans.
-CASES = (
-    ("/health/live (untraced, the default)", LIVE, False),
-    ("/health/live traced (a request doing no I/O)", LIVE, True),
-    ("traced request (deep path: SELECT and PING spans)", DEEP, True),
-)
+
+
+def cases() -> tuple[tuple[str, str, dict[str, str]], ...]:
+    """label, path, the variables of the case: the untraced default, a span on a request doing no
+    I/O (the worst case, relatively), a traced request with its SELECT and PING spans, and that
+    request under prod's head sampling (copier/behaviour.yml: what a prod request pays on
+    average)."""
+    from tests.support.render import answers, computed_values
+
+    sampling = computed_values(answers())["behaviour"]["trace_sampling"]
+    ratio = f"{sampling['ratio']['prod']:g}"
+    traced = {"TRACE_HEALTH_CHECKS": "true"}
+    return (
+        ("/health/live (untraced, the default)", LIVE, {"TRACE_HEALTH_CHECKS": "false"}),
+        ("/health/live traced (a request doing no I/O)", LIVE, traced),
+        ("traced request (deep path: SELECT and PING spans)", DEEP, traced),
+        (
+            f"deep path at prod's sampling ({sampling['sampler']} {ratio})",
+            DEEP,
+            {**traced, "OTEL_TRACES_SAMPLER": sampling["sampler"], "OTEL_TRACES_SAMPLER_ARG": ratio},
+        ),
+    )
 
 
 def pct(samples: Sequence[float], q: float) -> float:
@@ -89,12 +104,12 @@ def compare(
     rounds: int,
     title: str,
 ) -> None:
-    """Every case of CASES, ``rounds`` alternating off/on runs of ``start(env, path)``, reported."""
-    for label, path, traced in CASES:
+    """Every case of cases(), ``rounds`` alternating off/on runs of ``start(env, path)``, reported."""
+    for label, path, variables in cases():
         figures: dict[str, list[tuple[float, float]]] = {"off": [], "on": []}
         for _ in range(rounds):
             for mode in ("off", "on"):
-                env = {**base, "TRACE_HEALTH_CHECKS": "true" if traced else "false"}
+                env = {**base, **variables}
                 if mode == "on":
                     env["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint
                 samples = start(env, path)
