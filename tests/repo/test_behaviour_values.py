@@ -380,8 +380,9 @@ def test_aws_terraform_health_checks_and_scaling() -> None:
     lb, container = behaviour["load_balancer_health_check"], behaviour["container_health_check"]
     scaling = behaviour["autoscaling"]
     kinds = ("aws_lb_target_group", "aws_ecs_service", "aws_appautoscaling_policy")
+    resolved = terraform_resources(repo.path, tuple(repo.answers["environments"]), kinds)
     for env in repo.answers["environments"]:
-        data = terraform_resources(repo.path, (env,), kinds)[env]
+        data = resolved[env]
         (group,) = data["aws_lb_target_group"]
         assert group["deregistration_delay"] == lb["deregistration_delay_s"]
         check = group["health_check"]
@@ -559,9 +560,10 @@ def test_aws_terraform_collector_sidecar_and_its_grants() -> None:
         "aws_iam_role_policy",
         "aws_iam_role",
     )
+    resolved = terraform_resources(repo.path, tuple(repo.environments), kinds)
     for env in repo.environments:
         names = values["names"][env]
-        data = terraform_resources(repo.path, (env,), kinds)[env]
+        data = resolved[env]
         (module_locals,) = (item for item in data["locals"] if "collector_container" in item)
         container = module_locals["collector_container"]
         assert_collector_container(container, values, names)
@@ -787,9 +789,10 @@ def test_aws_terraform_alarm_routes(key: str) -> None:
     values = computed_values(repo.answers)
     routes = _expected_routes(values["behaviour"])
     kinds = ("aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm", "aws_sns_topic")
+    resolved = terraform_resources(repo.path, tuple(repo.environments), kinds)
     for env in repo.environments:
         names = values["names"][env]
-        data = terraform_resources(repo.path, (env,), kinds)[env]
+        data = resolved[env]
         topics = {t["name"]: t["id"] for t in data["aws_sns_topic"]}
         assert set(topics) == {names["page_topic"], names["sns_topic"]}
         assert all(t["kms_master_key_id"] for t in data["aws_sns_topic"])
@@ -858,8 +861,9 @@ def _platform_resources(
     """(the behaviour table, one environment's resolved resources of ``kinds``) per environment."""
     repo = repo_of(cloud)
     behaviour = table(repo)
+    resolved = terraform_resources(repo.path, tuple(repo.answers["environments"]), kinds)
     for env in repo.answers["environments"]:
-        yield behaviour, terraform_resources(repo.path, (env,), kinds)[env]
+        yield behaviour, resolved[env]
 
 
 def _containers(service: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -870,9 +874,10 @@ def _containers(service: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_gcp_probes_and_uptime_check() -> None:
     kinds = ("google_cloud_run_v2_service", "google_monitoring_uptime_check_config")
     repo = repo_of("gcp")
+    resolved = terraform_resources(repo.path, tuple(repo.environments), kinds)
     for env in repo.environments:
         behaviour = table(repo)
-        data = terraform_resources(repo.path, (env,), kinds)[env]
+        data = resolved[env]
         probes, monitor = behaviour["platform_probes"], behaviour["deep_health_monitor"]
         (service,) = data["google_cloud_run_v2_service"]
         container = _containers(service)[computed_values(repo.answers)["names"][env]["container"]]
@@ -904,9 +909,10 @@ def test_gcp_otel_collector_sidecar(key: str) -> None:
     assert collector["spike_limit_mib"] < collector["limit_mib"] < collector["memory_mib"]
     receiver = collector["receiver_endpoint"]
     assert receiver.startswith("localhost:") and collector["otlp_endpoint"] == f"http://{receiver}"
+    resolved = terraform_resources(repo.path, tuple(repo.environments), kinds)
     for env in repo.environments:
         names = values["names"][env]
-        data = terraform_resources(repo.path, (env,), kinds)[env]
+        data = resolved[env]
         (service,) = data["google_cloud_run_v2_service"]
         containers = _containers(service)
         assert set(containers) == {names["container"], names["collector_container"]}
@@ -1070,9 +1076,10 @@ def test_aws_terraform_burn_rate_alerts(key: str) -> None:
     repo = rendered(key)
     values = computed_values(repo.answers)
     kinds = ("aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm")
+    resolved = terraform_resources(repo.path, tuple(repo.environments), kinds)
     for env in repo.environments:
         names = values["names"][env]["alarms"]
-        data = terraform_resources(repo.path, (env,), kinds)[env]
+        data = resolved[env]
         metric = {a["alarm_name"]: a for a in data["aws_cloudwatch_metric_alarm"]}
         composite = {a["alarm_name"]: a for a in data["aws_cloudwatch_composite_alarm"]}
         alerts = burn_alerts(values)
@@ -1297,9 +1304,10 @@ def test_azure_terraform_alarms() -> None:
         "azurerm_monitor_scheduled_query_rules_alert_v2",
         "azurerm_monitor_activity_log_alert",
     )
+    resolved = terraform_resources(repo.path, tuple(repo.answers["environments"]), kinds)
     for env in repo.answers["environments"]:
         names = computed_values(repo.answers)["names"][env]["alarms"]
-        data = terraform_resources(repo.path, (env,), kinds)[env]
+        data = resolved[env]
         by_name = {r["name"]: r for kind in kinds for r in data[kind]}
         assert {key for key in alarms if names[key] in by_name} == set(alarms)
         for key, alarm in alarms.items():
@@ -1441,9 +1449,10 @@ def test_azure_terraform_burn_rate_alerts(key: str) -> None:
         "azurerm_monitor_action_group",
         "azurerm_application_insights",
     )
+    resolved = terraform_resources(repo.path, tuple(repo.environments), kinds)
     for env in repo.environments:
         names = values["names"][env]
-        data = terraform_resources(repo.path, (env,), kinds)[env]
+        data = resolved[env]
         rules = {r["name"]: r for r in data["azurerm_monitor_scheduled_query_rules_alert_v2"]}
         groups = {g["name"]: g for g in data["azurerm_monitor_action_group"]}
         (insights,) = data["azurerm_application_insights"]
@@ -1703,9 +1712,10 @@ def test_azure_telemetry_collector_and_key_vault_reference(key: str) -> None:
     collector = values["behaviour"]["otel_collector"]
     kinds = ("azurerm_container_app", "azapi_resource", "azurerm_role_assignment", "azurerm_key_vault")
     kinds += ("azurerm_user_assigned_identity",)
+    resolved = terraform_resources(repo.path, tuple(repo.environments), kinds)
     for env in repo.environments:
         names = values["names"][env]
-        data = terraform_resources(repo.path, (env,), kinds)[env]
+        data = resolved[env]
         (app,) = data["azurerm_container_app"]
         (identity,) = data["azurerm_user_assigned_identity"]
         assert len(data["azurerm_key_vault"]) == 1
