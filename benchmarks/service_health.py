@@ -204,10 +204,14 @@ def run_child(child: str, service: Path, venv: Path, env: dict[str, str], pg: st
             command = [str(venv / "bin" / "python"), str(script)]
             proc = subprocess.run(command, cwd=service, env=env, check=False)
         finally:
-            psql = shutil.which("psql") or "psql"
-            drop = f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"
-            subprocess.run([psql, pg, "-qc", drop], check=False, env=QUIET_PSQL)
+            drop_database(pg, database)
     return proc.returncode
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    """Drop the benchmark's database (made by _database), whoever still holds it."""
+    drop = f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    subprocess.run([shutil.which("psql") or "psql", admin_url, "-qc", drop], check=False, env=QUIET_PSQL)
 
 
 class Bench(NamedTuple):

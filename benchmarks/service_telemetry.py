@@ -22,12 +22,10 @@ Needs the loopback PostgreSQL and Redis (SVCFORGE_PG_URL, SVCFORGE_REDIS_URL) an
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import sys
 import textwrap
 
-from service_health import QUIET_PSQL, _database, prepare, run_child
+from service_health import _database, drop_database, prepare, run_child
 from service_http import compare, exported, measure, receiver
 
 CHILD = textwrap.dedent(
@@ -145,8 +143,7 @@ def main() -> int:
             compare(start, base, url, HTTP_ROUNDS, title)
             print(exported(received))
     finally:
-        drop = f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-        subprocess.run([shutil.which("psql") or "psql", pg, "-qc", drop], check=False, env=QUIET_PSQL)
+        drop_database(pg, name)
     return 0
 
 

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from service_health import CACHE, QUIET_PSQL, _database
+from service_health import CACHE, _database, drop_database
 from service_http import compare, exported, measure, receiver
 
 ROUNDS, N, WARM = 5, 2000, 200
@@ -78,9 +78,7 @@ def main() -> int:
             )
             print(exported(received))
     finally:
-        psql = shutil.which("psql") or "psql"
-        drop = f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-        subprocess.run([psql, pg, "-qc", drop], check=False, env=QUIET_PSQL)
+        drop_database(pg, name)
     return 0
 
 

@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from service_health import QUIET_PSQL, _database
+from service_health import _database, drop_database
 from service_http import compare, exported, measure, receiver
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,8 +70,7 @@ def main() -> int:
             compare(start, base, url, ROUNDS, f"{ROUNDS} rounds x {N} requests")
             print(exported(received))
     finally:
-        drop = f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-        subprocess.run([shutil.which("psql") or "psql", pg, "-qc", drop], check=False, env=QUIET_PSQL)
+        drop_database(pg, name)
     return 0
 
 
